@@ -1,0 +1,94 @@
+"""The ``styletransfer`` command line: thin wrappers over the package."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import StyleTransferError
+
+__all__ = ["main"]
+
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+
+def _similarity(args):
+    import numpy as np
+
+    from . import images, metrics, plotting
+    from ._atomic import atomic_path
+    from .features import FeatureExtractor
+
+    size = None if args.metric == "gram" else (args.size, args.size)
+    styles = images.load_folder(args.styles, size=size, max_side=args.size, skip_bad=True)
+    contents = images.load_folder(args.contents, size=size, max_side=args.size, skip_bad=True)
+    extractor = FeatureExtractor(args.layers, net=args.net)
+    matrix = metrics.set_similarity(extractor, styles.images, contents.images, args.metric)
+    rows, columns = [p.stem for p in styles.paths], [p.stem for p in contents.paths]
+    width = max(map(len, rows + columns)) + 2
+    print(f"{args.metric} similarity, styles x contents, {args.net} layers {', '.join(args.layers)}:")
+    print(" " * width + "".join(c.rjust(width) for c in columns))
+    for name, row in zip(rows, np.atleast_2d(matrix)):
+        print(name.ljust(width) + "".join(f"{v:{width}.4g}" for v in row))
+    if args.output:
+        fig = plotting.similarity_heatmap(matrix, rows, columns, title=f"{args.metric} similarity: styles x contents")
+        with atomic_path(args.output) as tmp:
+            fig.savefig(tmp, format=Path(args.output).suffix.lstrip(".") or "png", dpi=120)
+        print(f"wrote {args.output}")
+
+
+def _lpips(args):
+    from . import images, metrics
+
+    a = images.load_image(args.image_a)
+    b = images.load_image(args.image_b, size=a.shape[:2])
+    print(f"LPIPS ({args.net}): {float(metrics.lpips(a, b, net=args.net)):.4f}")
+
+
+def _weights(args):
+    from . import weights
+
+    for net in args.nets:
+        w = weights.load_weights(net, args.source)
+        print(f"{net}: {len(w.kernels)} conv layers from {w.source}, {w.preprocessing.name} preprocessing")
+    print(f"cache: {weights.cache_dir()}")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="styletransfer", description="Image style transfer with transfer learning.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("similarity", help="style x content similarity matrix of two image folders")
+    p.add_argument("styles", help="folder of style images")
+    p.add_argument("contents", help="folder of content images")
+    p.add_argument("--metric", choices=("gram", "cosine", "euclidean"), default="gram")
+    p.add_argument("--layers", nargs="+", default=list(STYLE_LAYERS), help="VGG16 layers to compare (averaged)")
+    p.add_argument("--net", choices=("vgg16", "alexnet", "vgg19"), default="vgg16")
+    p.add_argument("--size", type=int, default=256, help="longer image side in px (exact square for cosine/euclidean)")
+    p.add_argument("-o", "--output", help="also write a heatmap image (e.g. similarity.png)")
+    p.set_defaults(run=_similarity)
+
+    p = commands.add_parser("lpips", help="LPIPS perceptual distance between two images")
+    p.add_argument("image_a")
+    p.add_argument("image_b", help="resized to the first image's size")
+    p.add_argument("--net", choices=("vgg", "alex"), default="vgg")
+    p.set_defaults(run=_lpips)
+
+    p = commands.add_parser("weights", help="fetch and cache the pretrained weights, and say where they are")
+    p.add_argument("--nets", nargs="+", choices=("vgg16", "alexnet", "vgg19"), default=["vgg16", "alexnet"])
+    p.add_argument("--source", default="imagenet", help="'imagenet', 'keras' or a weights file")
+    p.set_defaults(run=_weights)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status (0 ok, 1 a user error, 2 bad usage)."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except StyleTransferError as e:
+        print(f"styletransfer: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("styletransfer: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,180 @@
+"""FeatureExtractor: a frozen ImageNet CNN mapping images to {layer name: feature map}."""
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from .errors import InputError
+from .weights import NETS, TORCHVISION, load_weights
+
+__all__ = ["FeatureExtractor", "layer_names", "MIN_SIZE", "as_image_batch"]
+
+MIN_SIZE = 32  # smallest image side every supported network accepts
+
+VGG_BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
+VGG_WIDTHS = (64, 128, 256, 512, 512)
+# AlexNet (torchvision): (name, filters, kernel, stride, padding); pools are 3x3 stride 2.
+ALEXNET_CONVS = (
+    ("conv1", 64, 11, 4, 2),
+    ("conv2", 192, 5, 1, 2),
+    ("conv3", 384, 3, 1, 1),
+    ("conv4", 256, 3, 1, 1),
+    ("conv5", 256, 3, 1, 1),
+)
+ALEXNET_POOL_AFTER = ("conv1", "conv2", "conv5")
+
+
+def layer_names(net="vgg16"):
+    """Names of the feature layers of `net`, in order (convs include their ReLU).
+
+    VGG follows Keras (``block1_conv1`` ... ``block5_pool``); AlexNet uses
+    ``conv1`` ... ``conv5`` and ``pool1``, ``pool2``, ``pool5``.
+    """
+    if net == "alexnet":
+        names = []
+        for name, *_ in ALEXNET_CONVS:
+            names.append(name)
+            if name in ALEXNET_POOL_AFTER:
+                names.append("pool" + name[-1])
+        return names
+    if net not in VGG_BLOCKS:
+        raise InputError(f"unknown network {net!r}; choose one of {sorted(NETS)}")
+    names = []
+    for block, n in enumerate(VGG_BLOCKS[net], start=1):
+        names += [f"block{block}_conv{i}" for i in range(1, n + 1)] + [f"block{block}_pool"]
+    return names
+
+
+class Preprocess(keras.layers.Layer):
+    """Fixed input normalisation ``(order(x) * scale - mean) / std`` bound to the weights."""
+
+    def __init__(self, mean, std, scale=1.0, bgr=False, **kwargs):
+        super().__init__(**kwargs)
+        self.mean, self.std, self.scale, self.bgr = tuple(mean), tuple(std), float(scale), bool(bgr)
+
+    def call(self, x):
+        if self.bgr:
+            x = keras.ops.flip(x, axis=-1)
+        return (x * self.scale - np.asarray(self.mean, "float32")) / np.asarray(self.std, "float32")
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "std": self.std, "scale": self.scale, "bgr": self.bgr}
+
+
+def _build(net, last_layer, pooling):
+    """Keras layers of `net` up to and including `last_layer` (in order)."""
+    pool = keras.layers.MaxPooling2D if pooling == "max" else keras.layers.AveragePooling2D
+    layers = []
+    if net == "alexnet":
+        for name, filters, kernel, stride, pad in ALEXNET_CONVS:
+            layers.append(keras.layers.ZeroPadding2D(pad, name=f"{name}_pad"))
+            layers.append(keras.layers.Conv2D(filters, kernel, strides=stride, activation="relu", name=name))
+            if name in ALEXNET_POOL_AFTER:
+                layers.append(pool(3, strides=2, name="pool" + name[-1]))
+            if last_layer in (name, "pool" + name[-1]) and layers[-1].name == last_layer:
+                return layers
+        return layers
+    for block, n in enumerate(VGG_BLOCKS[net], start=1):
+        for i in range(1, n + 1):
+            name = f"block{block}_conv{i}"
+            layers.append(keras.layers.Conv2D(VGG_WIDTHS[block - 1], 3, padding="same", activation="relu", name=name))
+            if name == last_layer:
+                return layers
+        layers.append(pool(2, strides=2, name=f"block{block}_pool"))
+        if layers[-1].name == last_layer:
+            return layers
+    return layers
+
+
+def as_image_batch(images, min_size=MIN_SIZE):
+    """Images as a float32 (B, H, W, 3) tensor, and whether a batch axis was added.
+
+    Raises InputError for a wrong shape, a side below `min_size`, or (eagerly) NaN/inf.
+    """
+    x = tf.convert_to_tensor(images, dtype=tf.float32)
+    unbatched = x.shape.rank == 3
+    if unbatched:
+        x = x[None]
+    if x.shape.rank != 4 or x.shape[-1] != 3:
+        raise InputError(f"images must have shape (H, W, 3) or (B, H, W, 3), got {tuple(x.shape)}")
+    h, w = x.shape[1], x.shape[2]
+    if h is not None and w is not None and min(h, w) < min_size:
+        raise InputError(f"image of {h}x{w} px is too small: each side must be at least {min_size} px")
+    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(x))):
+        raise InputError("images contain NaN or infinite values")
+    return x, unbatched
+
+
+class FeatureExtractor:
+    """A frozen ImageNet CNN: RGB images in [0, 1] -> {layer name: feature map}.
+
+    Args:
+        layers: layer names to return (see `layer_names`); the network is cut after
+            the deepest one, so no unused layer runs.
+        net: 'vgg16' (default), 'alexnet' (lighter) or 'vgg19' (Keras weights only).
+        weights: a source for `styletransfer.weights.load_weights` ('imagenet',
+            'keras' or a file path), or None for a random initialisation from `seed`.
+        pooling: 'max' (as trained) or 'avg' (smoother gradients for stylisation).
+        seed: the seed for weights=None.
+
+    Calling it on (H, W, 3) or (B, H, W, 3) images returns feature maps with the same
+    batch convention. The preprocessing that belongs to the weights is applied inside.
+    Raises WeightsError when weights cannot be had, InputError for bad layer names.
+    """
+
+    def __init__(self, layers, net="vgg16", weights="imagenet", pooling="max", seed=0):
+        layers = [layers] if isinstance(layers, str) else list(layers)
+        order = layer_names(net)
+        unknown = [name for name in layers if name not in order]
+        if unknown or not layers:
+            raise InputError(f"unknown {net} layer(s) {unknown or '[]'}; choose from {order}")
+        if pooling not in ("max", "avg"):
+            raise InputError(f"pooling must be 'max' or 'avg', got {pooling!r}")
+        self.net, self.layers = net, layers
+        self.weights = load_weights(net, weights) if weights is not None else None
+        self.preprocessing = self.weights.preprocessing if self.weights else TORCHVISION
+        deepest = max(layers, key=order.index)
+        self.model = self._model(deepest, pooling, seed)
+
+    def _model(self, deepest, pooling, seed):
+        p = self.preprocessing
+        inputs = keras.Input((None, None, 3), name="rgb_0_1")
+        x = Preprocess(p.mean, p.std, p.scale, p.bgr, name="preprocess")(inputs)
+        if self.weights is None:
+            keras.utils.set_random_seed(seed)
+        outputs, convs = {}, []
+        for layer in _build(self.net, deepest, pooling):
+            x = layer(x)
+            if isinstance(layer, keras.layers.Conv2D):
+                convs.append(layer)
+            if layer.name in self.layers:
+                outputs[layer.name] = x
+        if self.weights is not None:
+            for layer, kernel, bias in zip(convs, self.weights.kernels, self.weights.biases):
+                layer.set_weights([kernel, bias])
+        model = keras.Model(inputs, outputs, name=f"{self.net}_features")
+        model.trainable = False
+        return model
+
+    @property
+    def conv_layers(self):
+        """The Conv2D layers of the (cut) network, in order."""
+        return [layer for layer in self.model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+    def unfreeze(self, from_layer):
+        """Make `from_layer` and every conv after it trainable (for fine-tuning); returns self."""
+        names = [layer.name for layer in self.conv_layers]
+        if from_layer not in names:
+            raise InputError(f"cannot unfreeze from {from_layer!r}: the network has {names}")
+        self.model.trainable = True
+        start = names.index(from_layer)
+        for i, layer in enumerate(self.conv_layers):
+            layer.trainable = i >= start
+        return self
+
+    def __call__(self, images, training=False):
+        x, unbatched = as_image_batch(images)
+        features = self.model(x, training=training)
+        if unbatched:
+            return {name: f[0] for name, f in features.items()}
+        return dict(features)

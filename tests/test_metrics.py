@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import reference_nets as ref
+from conftest import smooth_image
+from styletransfer import metrics
+from styletransfer.errors import InputError
+from styletransfer.features import FeatureExtractor
+
+
+def np_gram(x):
+    b, h, w, c = x.shape
+    flat = x.reshape(b, h * w, c).astype(np.float64)
+    return np.einsum("bpc,bpd->bcd", flat, flat) / (h * w)
+
+
+def test_gram_matches_numpy_and_is_symmetric_psd(rng):
+    x = rng.normal(size=(2, 5, 7, 4)).astype(np.float32)
+    g = metrics.gram_matrix(x).numpy()
+    np.testing.assert_allclose(g, np_gram(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g, np.swapaxes(g, 1, 2), atol=1e-6)
+    assert np.linalg.eigvalsh(g).min() > -1e-5
+    np.testing.assert_allclose(metrics.gram_matrix(x[0]).numpy(), g[0], rtol=1e-6)
+
+
+def test_gram_is_invariant_to_permuting_positions(rng):
+    x = rng.normal(size=(1, 6, 6, 3)).astype(np.float32)
+    shuffled = rng.permutation(x.reshape(36, 3)).reshape(1, 6, 6, 3)
+    np.testing.assert_allclose(metrics.gram_matrix(x), metrics.gram_matrix(shuffled), rtol=1e-5, atol=1e-6)
+
+
+def test_gram_does_not_depend_on_image_size_for_a_repeated_texture(rng):
+    tile = rng.normal(size=(1, 4, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(metrics.gram_matrix(tile), metrics.gram_matrix(np.tile(tile, (1, 3, 2, 1))), rtol=1e-5)
+
+
+def test_losses_match_numpy(rng):
+    f, p = rng.normal(size=(2, 2, 6, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(metrics.content_loss(f, p), np.mean((f - p) ** 2), rtol=1e-5)
+    target = np_gram(p)
+    np.testing.assert_allclose(metrics.style_loss(f, target), np.mean((np_gram(f) - target) ** 2), rtol=1e-4)
+    images = rng.uniform(size=(2, 6, 5, 3)).astype(np.float32)
+    tv = np.mean(np.abs(np.diff(images, axis=1))) + np.mean(np.abs(np.diff(images, axis=2)))
+    np.testing.assert_allclose(metrics.total_variation_loss(images), tv, rtol=1e-5)
+    assert float(metrics.total_variation_loss(np.full((8, 8, 3), 0.3))) == 0.0
+
+
+def test_losses_are_differentiable():
+    x = tf.Variable(np.random.default_rng(1).uniform(size=(1, 8, 8, 3)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        loss = metrics.style_loss(x, np.eye(3, dtype=np.float32)) + metrics.total_variation_loss(x)
+    grad = tape.gradient(loss, x)
+    assert grad is not None and float(tf.reduce_sum(tf.abs(grad))) > 0
+
+
+def test_distances_match_numpy(rng):
+    a, b = rng.normal(size=(2, 3, 4, 5)).astype(np.float64)
+    np.testing.assert_allclose(metrics.euclidean_distance(a, b), np.sqrt(np.mean((a - b) ** 2)), rtol=1e-5)
+    cos = np.sum(a * b) / np.linalg.norm(a) / np.linalg.norm(b)
+    np.testing.assert_allclose(metrics.cosine_similarity(a, b), cos, rtol=1e-5)
+    np.testing.assert_allclose(metrics.cosine_similarity(a, 3 * a), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(metrics.cosine_similarity(a, -a), -1.0, rtol=1e-6)
+    with pytest.raises(InputError, match="shapes differ"):
+        metrics.euclidean_distance(a, b[:2])
+
+
+def test_cosine_stays_in_range(rng):
+    for _ in range(20):
+        a, b = rng.normal(size=(2, 10)) * rng.uniform(0.01, 100)
+        assert -1.0 - 1e-6 <= float(metrics.cosine_similarity(a, b)) <= 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine", "gram"])
+def test_similarity_matrix_matches_pairwise_loop(rng, metric):
+    a = rng.normal(size=(3, 4, 4, 6)).astype(np.float32)
+    b = rng.normal(size=(2, 4, 4, 6)).astype(np.float32)
+    expected = np.zeros((3, 2))
+    for i in range(3):
+        for j in range(2):
+            if metric == "euclidean":
+                expected[i, j] = np.sqrt(np.mean((a[i] - b[j]) ** 2))
+            elif metric == "cosine":
+                expected[i, j] = np.sum(a[i] * b[j]) / np.linalg.norm(a[i]) / np.linalg.norm(b[j])
+            else:
+                expected[i, j] = np.sqrt(np.mean((np_gram(a[i : i + 1]) - np_gram(b[j : j + 1])) ** 2))
+    np.testing.assert_allclose(metrics.similarity_matrix(a, b, metric), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_similarity_matrix_rejects_bad_input(rng):
+    with pytest.raises(InputError, match="unknown metric"):
+        metrics.similarity_matrix(np.ones((1, 4)), np.ones((1, 4)), "manhattan")
+    with pytest.raises(InputError, match="cannot compare"):
+        metrics.similarity_matrix(np.ones((1, 4, 4, 3)), np.ones((1, 5, 4, 3)), "cosine")
+
+
+def test_set_similarity_averages_layers_and_finds_the_identical_image():
+    extractor = FeatureExtractor(["block1_conv1", "block2_conv1"], weights=None, seed=1)
+    images = [smooth_image(s, 32, 40) for s in range(3)]
+    m = metrics.set_similarity(extractor, images, images[::-1], "gram")
+    assert m.shape == (3, 3)
+    np.testing.assert_allclose(np.diag(m[:, ::-1]), 0.0, atol=1e-5)
+    assert m[0, 2] < m[0, 0]
+    cos = metrics.set_similarity(extractor, images, images, "cosine")
+    np.testing.assert_allclose(np.diag(cos), 1.0, atol=1e-5)
+    with pytest.raises(InputError, match="one size"):
+        metrics.set_similarity(extractor, [images[0], smooth_image(9, 48, 48)], images, "cosine")
+
+
+def test_lpips_vgg_matches_the_reference_implementation(lpips_images):
+    # Distances printed by the reference PyTorch LPIPS v0.1 (net='vgg') for its example images.
+    ref_img, p0, p1 = lpips_images
+    assert round(float(metrics.lpips(ref_img, p0, "vgg")), 3) == 0.569
+    assert round(float(metrics.lpips(ref_img, p1, "vgg")), 3) == 0.422
+
+
+@pytest.mark.parametrize("net,weights", [("vgg", "vgg16_weights"), ("alex", "alexnet_weights")])
+def test_lpips_matches_numpy_reference(lpips_images, net, weights, request):
+    w = request.getfixturevalue(weights)
+    forward = ref.vgg16 if net == "vgg" else ref.alexnet
+    layers = (1, 3, 6, 9, 12) if net == "vgg" else (0, 1, 2, 3, 4)
+    ref_img, p0, _ = lpips_images
+    expected = ref.lpips(ref_img, p0, lambda x: forward(x, w.kernels, w.biases), w.lpips_heads, layers)
+    np.testing.assert_allclose(float(metrics.lpips(ref_img, p0, net)), expected, rtol=2e-3)
+
+
+@pytest.mark.parametrize("net", ["vgg", "alex"])
+def test_lpips_properties(lpips_images, net):
+    ref_img, p0, _ = lpips_images
+    assert float(metrics.lpips(ref_img, ref_img, net)) == pytest.approx(0.0, abs=1e-6)
+    np.testing.assert_allclose(metrics.lpips(ref_img, p0, net), metrics.lpips(p0, ref_img, net), rtol=1e-5)
+    noise = np.random.default_rng(0).normal(size=ref_img.shape).astype(np.float32)
+    light, heavy = (np.clip(ref_img + s * noise, 0, 1) for s in (0.03, 0.15))
+    d = metrics.lpips(np.stack([ref_img, ref_img]), np.stack([light, heavy]), net).numpy()
+    assert 0 < d[0] < d[1]
+
+
+def test_lpips_rejects_mismatched_shapes(lpips_images):
+    with pytest.raises(InputError, match="same shape"):
+        metrics.lpips(lpips_images[0], lpips_images[0][:40], "vgg")

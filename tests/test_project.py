@@ -1,0 +1,43 @@
+"""Checks on the project files themselves: install metadata, CI and README agree."""
+
+import re
+import tomllib
+
+from conftest import REPO
+
+
+def _name(requirement):
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def _environment_packages():
+    conda, pip, section = set(), set(), None
+    for line in (REPO / "environment.yml").read_text().splitlines():
+        stripped = line.split("#")[0].rstrip()
+        if re.match(r"^\S", stripped):
+            section = stripped.rstrip(":")
+        elif section == "dependencies" and stripped.strip().startswith("- "):
+            item = stripped.strip()[2:].strip()
+            if line.startswith("      - "):
+                pip.add(item)
+            elif item != "pip:":
+                conda.add(item)
+    return conda, pip
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    conda, pip = _environment_packages()
+    assert "python=3.11" in conda and "-e ." in pip
+    provided = {_name(r) for r in conda | pip if r not in ("-e .",)} - {"python", "pip"}
+    assert provided == wanted
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    commands = re.findall(r"```(?:bash|sh)\n(.*?)```", readme, re.S)
+    test_command = next(c.strip() for c in commands if "pytest" in c)
+    assert test_command in ci
+
