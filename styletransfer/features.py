@@ -1,11 +1,12 @@
 """FeatureExtractor: a frozen ImageNet CNN mapping images to {layer name: feature map}."""
 
-import numpy as np
+import dataclasses
+
 import keras
 import tensorflow as tf
 
 from .errors import InputError
-from .weights import NETS, TORCHVISION, load_weights
+from .weights import NETS, TORCHVISION, Preprocessing, load_weights
 
 __all__ = ["FeatureExtractor", "layer_names", "MIN_SIZE", "as_image_batch"]
 
@@ -30,59 +31,50 @@ def layer_names(net="vgg16"):
     VGG follows Keras (``block1_conv1`` ... ``block5_pool``); AlexNet uses
     ``conv1`` ... ``conv5`` and ``pool1``, ``pool2``, ``pool5``.
     """
-    if net == "alexnet":
-        names = []
-        for name, *_ in ALEXNET_CONVS:
-            names.append(name)
-            if name in ALEXNET_POOL_AFTER:
-                names.append("pool" + name[-1])
-        return names
-    if net not in VGG_BLOCKS:
+    if net not in NETS:
         raise InputError(f"unknown network {net!r}; choose one of {sorted(NETS)}")
-    names = []
-    for block, n in enumerate(VGG_BLOCKS[net], start=1):
-        names += [f"block{block}_conv{i}" for i in range(1, n + 1)] + [f"block{block}_pool"]
-    return names
+    return [layer.name for layer in _layers(net, "max") if not layer.name.endswith("_pad")]
 
 
 class Preprocess(keras.layers.Layer):
-    """Fixed input normalisation ``(order(x) * scale - mean) / std`` bound to the weights."""
+    """Keras layer applying a fixed `Preprocessing` (the one bound to the weights)."""
 
-    def __init__(self, mean, std, scale=1.0, bgr=False, **kwargs):
+    def __init__(self, preprocessing, **kwargs):
         super().__init__(**kwargs)
-        self.mean, self.std, self.scale, self.bgr = tuple(mean), tuple(std), float(scale), bool(bgr)
+        if isinstance(preprocessing, dict):  # from get_config
+            preprocessing = Preprocessing(**{k: tuple(v) if isinstance(v, list) else v for k, v in preprocessing.items()})
+        self.preprocessing = preprocessing
 
     def call(self, x):
-        if self.bgr:
-            x = keras.ops.flip(x, axis=-1)
-        return (x * self.scale - np.asarray(self.mean, "float32")) / np.asarray(self.std, "float32")
+        return self.preprocessing(x)
 
     def get_config(self):
-        return {**super().get_config(), "mean": self.mean, "std": self.std, "scale": self.scale, "bgr": self.bgr}
+        return {**super().get_config(), "preprocessing": dataclasses.asdict(self.preprocessing)}
+
+
+def _layers(net, pooling):
+    """The Keras layers of `net`'s feature part, in order (created lazily)."""
+    pool = keras.layers.MaxPooling2D if pooling == "max" else keras.layers.AveragePooling2D
+    if net == "alexnet":
+        for name, filters, kernel, stride, pad in ALEXNET_CONVS:
+            yield keras.layers.ZeroPadding2D(pad, name=f"{name}_pad")
+            yield keras.layers.Conv2D(filters, kernel, strides=stride, activation="relu", name=name)
+            if name in ALEXNET_POOL_AFTER:
+                yield pool(3, strides=2, name="pool" + name[-1])
+        return
+    for block, n in enumerate(VGG_BLOCKS[net], start=1):
+        for i in range(1, n + 1):
+            yield keras.layers.Conv2D(VGG_WIDTHS[block - 1], 3, padding="same", activation="relu", name=f"block{block}_conv{i}")
+        yield pool(2, strides=2, name=f"block{block}_pool")
 
 
 def _build(net, last_layer, pooling):
-    """Keras layers of `net` up to and including `last_layer` (in order)."""
-    pool = keras.layers.MaxPooling2D if pooling == "max" else keras.layers.AveragePooling2D
+    """Keras layers of `net` up to and including `last_layer`: nothing deeper is built."""
     layers = []
-    if net == "alexnet":
-        for name, filters, kernel, stride, pad in ALEXNET_CONVS:
-            layers.append(keras.layers.ZeroPadding2D(pad, name=f"{name}_pad"))
-            layers.append(keras.layers.Conv2D(filters, kernel, strides=stride, activation="relu", name=name))
-            if name in ALEXNET_POOL_AFTER:
-                layers.append(pool(3, strides=2, name="pool" + name[-1]))
-            if last_layer in (name, "pool" + name[-1]) and layers[-1].name == last_layer:
-                return layers
-        return layers
-    for block, n in enumerate(VGG_BLOCKS[net], start=1):
-        for i in range(1, n + 1):
-            name = f"block{block}_conv{i}"
-            layers.append(keras.layers.Conv2D(VGG_WIDTHS[block - 1], 3, padding="same", activation="relu", name=name))
-            if name == last_layer:
-                return layers
-        layers.append(pool(2, strides=2, name=f"block{block}_pool"))
-        if layers[-1].name == last_layer:
-            return layers
+    for layer in _layers(net, pooling):
+        layers.append(layer)
+        if layer.name == last_layer:
+            break
     return layers
 
 
@@ -137,9 +129,8 @@ class FeatureExtractor:
         self.model = self._model(deepest, pooling, seed)
 
     def _model(self, deepest, pooling, seed):
-        p = self.preprocessing
         inputs = keras.Input((None, None, 3), name="rgb_0_1")
-        x = Preprocess(p.mean, p.std, p.scale, p.bgr, name="preprocess")(inputs)
+        x = Preprocess(self.preprocessing, name="preprocess")(inputs)
         if self.weights is None:
             keras.utils.set_random_seed(seed)
         outputs, convs = {}, []

@@ -31,6 +31,8 @@ def test_network_is_cut_after_the_deepest_layer():
     extractor = FeatureExtractor(["block2_conv1", "block1_conv2"], weights=None)
     assert [layer.name for layer in extractor.conv_layers] == ["block1_conv1", "block1_conv2", "block2_conv1"]
     assert set(extractor(np.zeros((32, 32, 3)))) == {"block2_conv1", "block1_conv2"}
+    alexnet = FeatureExtractor(["conv1"], net="alexnet", weights=None)
+    assert [layer.name for layer in alexnet.model.layers][-2:] == ["conv1_pad", "conv1"]
 
 
 def test_batched_and_unbatched_calls_agree():
