@@ -8,6 +8,7 @@ from .errors import StyleTransferError
 
 __all__ = ["main"]
 
+MEASURES = {"gram": "Gram distance", "euclidean": "Euclidean distance", "cosine": "cosine similarity"}
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 
 
@@ -25,12 +26,13 @@ def _similarity(args):
     matrix = metrics.set_similarity(extractor, styles.images, contents.images, args.metric)
     rows, columns = [p.stem for p in styles.paths], [p.stem for p in contents.paths]
     width = max(map(len, rows + columns)) + 2
-    print(f"{args.metric} similarity, styles x contents, {args.net} layers {', '.join(args.layers)}:")
+    measure = MEASURES[args.metric]
+    print(f"{measure}, styles (rows) x contents (columns), {args.net} layers {', '.join(args.layers)}:")
     print(" " * width + "".join(c.rjust(width) for c in columns))
     for name, row in zip(rows, np.atleast_2d(matrix)):
         print(name.ljust(width) + "".join(f"{v:{width}.4g}" for v in row))
     if args.output:
-        fig = plotting.similarity_heatmap(matrix, rows, columns, title=f"{args.metric} similarity: styles x contents")
+        fig = plotting.similarity_heatmap(matrix, rows, columns, title=f"{measure}: styles x contents")
         with atomic_path(args.output) as tmp:
             fig.savefig(tmp, format=Path(args.output).suffix.lstrip(".") or "png", dpi=120)
         print(f"wrote {args.output}")
@@ -57,10 +59,10 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="styletransfer", description="Image style transfer with transfer learning.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("similarity", help="style x content similarity matrix of two image folders")
+    p = commands.add_parser("similarity", help="style x content similarity (or distance) matrix of two image folders")
     p.add_argument("styles", help="folder of style images")
     p.add_argument("contents", help="folder of content images")
-    p.add_argument("--metric", choices=("gram", "cosine", "euclidean"), default="gram")
+    p.add_argument("--metric", choices=tuple(MEASURES), default="gram", help="gram/euclidean: distance, lower is closer; cosine: similarity")
     p.add_argument("--layers", nargs="+", default=list(STYLE_LAYERS), help="VGG16 layers to compare (averaged)")
     p.add_argument("--net", choices=("vgg16", "alexnet", "vgg19"), default="vgg16")
     p.add_argument("--size", type=int, default=256, help="longer image side in px (exact square for cosine/euclidean)")
