@@ -38,6 +38,25 @@ def _similarity(args):
         print(f"wrote {args.output}")
 
 
+def _stylize(args):
+    from . import images
+    from .optimize import stylize
+
+    images.output_format(args.output)  # fail before a long run, not after
+    result = stylize(
+        args.content, args.styles, style_blend=args.blend, size=args.size, max_side=args.max_side, steps=args.steps,
+        optimizer=args.optimizer, levels=args.levels, init=args.init, content_weight=args.content_weight,
+        style_weight=args.style_weight, tv_weight=args.tv_weight, preserve_colors=args.preserve_colors,
+        mask=args.mask, seed=args.seed, net=args.net,
+    )
+    images.save_image(args.output, result.image)
+    last = result.history[-1] if result.history else {"total": float("nan")}
+    if result.stopped:
+        print(f"stopped early: {result.stopped}", file=sys.stderr)
+    print(f"wrote {args.output} ({result.image.shape[1]}x{result.image.shape[0]} px, {len(result.history)} steps, "
+          f"final loss {last['total']:.4g}, {result.wall_time:.1f} s)")
+
+
 def _lpips(args):
     from . import images, metrics
 
@@ -58,6 +77,26 @@ def _weights(args):
 def build_parser():
     parser = argparse.ArgumentParser(prog="styletransfer", description="Image style transfer with transfer learning.")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("stylize", help="stylise a photo with one or more style images (Gatys et al.)")
+    p.add_argument("content", help="the photo")
+    p.add_argument("styles", nargs="+", metavar="style", help="one or more style images")
+    p.add_argument("-o", "--output", required=True, help="where to write the result (.png, .jpg, ...)")
+    p.add_argument("--blend", type=float, nargs="+", help="weights of the style images (default: equal)")
+    p.add_argument("--size", type=int, help="longer side of the result in px (default: the photo's, at most --max-side)")
+    p.add_argument("--max-side", type=int, default=512, help="larger photos are downscaled (default 512)")
+    p.add_argument("--steps", type=int, default=300, help="optimisation steps per pyramid level (default 300)")
+    p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
+    p.add_argument("--levels", type=int, default=1, help="coarse-to-fine pyramid levels (default 1)")
+    p.add_argument("--init", choices=("content", "noise"), default="content")
+    p.add_argument("--content-weight", type=float, default=1.0)
+    p.add_argument("--style-weight", type=float, default=10.0, help="style strength (default 10)")
+    p.add_argument("--tv-weight", type=float, default=1.0)
+    p.add_argument("--preserve-colors", choices=("luminance", "match"), help="keep the photo's colours")
+    p.add_argument("--mask", help="grey image: white = stylise, black = keep the photo")
+    p.add_argument("--net", choices=("vgg16", "vgg19"), default="vgg16")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_stylize)
 
     p = commands.add_parser("similarity", help="style x content similarity (or distance) matrix of two image folders")
     p.add_argument("styles", help="folder of style images")

@@ -17,7 +17,7 @@ from ._atomic import atomic_path
 from .errors import ImageError, InputError
 from .features import MIN_SIZE
 
-__all__ = ["IMAGE_SUFFIXES", "load_image", "load_folder", "Folder", "resize_image", "save_image", "check_image"]
+__all__ = ["IMAGE_SUFFIXES", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -152,6 +152,14 @@ def check_image(image, name="image"):
     return np.clip(x, 0.0, 1.0)
 
 
+def output_format(path):
+    """The Pillow format name for saving to `path`, from its suffix; ImageError if unknown."""
+    fmt = SAVE_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ImageError(f"{path}: unknown image suffix {Path(path).suffix!r}; use one of {', '.join(SAVE_FORMATS)}")
+    return fmt
+
+
 def save_image(path, image, quality=95):
     """Write an (H, W, 3) image in [0, 1] atomically (temporary file, then rename); the format
     follows the suffix (.png, .jpg, .bmp, .webp, .tif). Returns the path.
@@ -159,9 +167,7 @@ def save_image(path, image, quality=95):
     Raises ImageError for an unknown suffix, InputError for a bad array.
     """
     path = Path(path)
-    fmt = SAVE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ImageError(f"{path}: unknown image suffix {path.suffix!r}; use one of {', '.join(SAVE_FORMATS)}")
+    fmt = output_format(path)
     x = check_image(image)
     if x.ndim != 3:
         raise InputError(f"save_image takes one (H, W, 3) image, got shape {x.shape}")

@@ -1,0 +1,309 @@
+"""Optimisation-based stylisation (Gatys et al., 2016): adjust the pixels of an image so
+that its VGG16 features match the content image's and its Gram statistics match the
+style's.
+
+Loss, each term a mean so the same weights work at every image size:
+
+    L(x) = a * sum_l c_l |F_l(x) - F_l(p)|^2 / |F_l(p)|^2
+         + b * sum_l s_l |G_l(x) - A_l|^2 / |A_l|^2
+         + t * TV(x)
+
+with F_l the features of layer l, p the content image, G_l the Gram matrix,
+A_l = sum_k w_k G_l(style_k) the blended style target, |.|^2 the mean square and
+TV the mean absolute difference of neighbouring pixels. Dividing each layer by its
+target's mean square makes every layer start near 1, so per-layer weights are
+relative importances. Content and style targets are computed once per resolution.
+"""
+
+import dataclasses
+import math
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from . import colors
+from .errors import InputError
+from .features import MIN_SIZE, FeatureExtractor
+from .images import check_image, load_image, resize_image
+from .metrics import gram_matrix, total_variation_loss
+
+__all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer"]
+
+CONTENT_LAYERS = {"block4_conv2": 1.0}
+STYLE_LAYERS = {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0, "block4_conv1": 1.0, "block5_conv1": 1.0}
+CONTENT_WEIGHT = 1.0
+STYLE_WEIGHT = 10.0
+TV_WEIGHT = 1.0
+MAX_SIDE = 512
+
+
+@dataclasses.dataclass
+class StylizeResult:
+    """What `stylize` returns: the image (H, W, 3) float32 in [0, 1], the loss history
+    (one dict per step: step, level, size, total, content, style, tv), the settings
+    used, the wall time in seconds, and `stopped` (why the run ended early, else None)."""
+
+    image: np.ndarray
+    history: list
+    settings: dict
+    wall_time: float
+    stopped: str = None
+
+
+def _as_image(image, name, max_side):
+    if isinstance(image, np.ndarray) or tf.is_tensor(image):
+        image = check_image(image, name)
+        if image.ndim != 3:
+            raise InputError(f"{name} must be one (H, W, 3) image, got shape {image.shape}")
+        if min(image.shape[:2]) < MIN_SIZE:
+            raise InputError(f"{name} of {image.shape[0]}x{image.shape[1]} px is too small; each side must be at least {MIN_SIZE} px")
+    else:
+        image = load_image(image)
+    if max_side and max(image.shape[:2]) > max_side:
+        warnings.warn(f"{name} of {image.shape[0]}x{image.shape[1]} px is larger than max_side={max_side}; downscaled", stacklevel=3)
+        image = resize_image(image, max_side=max_side)
+    return image
+
+
+class Stylizer:
+    """The loss of one stylisation at one resolution, with targets computed once.
+
+    ``loss_and_grad(x)`` returns (total, parts, gradient) for a (1, H, W, 3) image.
+    """
+
+    def __init__(self, extractor, content, styles, style_blend, content_layers, style_layers,
+                 content_weight, style_weight, tv_weight, mask=None):
+        self.extractor = extractor
+        self.content_layers, self.style_layers = dict(content_layers), dict(style_layers)
+        self.weights = (float(content_weight), float(style_weight), float(tv_weight))
+        self.content = tf.constant(content[None])
+        self.mask = None if mask is None else tf.constant(mask[None, :, :, None])
+        content_features = extractor(self.content)
+        self.content_targets = {name: content_features[name] for name in self.content_layers}
+        self.style_targets = {}
+        for style, w in zip(styles, style_blend):
+            features = extractor(style[None])
+            for name in self.style_layers:
+                self.style_targets[name] = self.style_targets.get(name, 0.0) + w * gram_matrix(features[name])
+        self._step = tf.function(self._loss_and_grad)
+
+    def composite(self, x):
+        """The image the loss sees: inside the mask x, outside it the content."""
+        return x if self.mask is None else self.mask * x + (1.0 - self.mask) * self.content
+
+    def _losses(self, x):
+        features = self.extractor.model(self.composite(x))
+        a, b, t = self.weights
+        content = tf.add_n([
+            w * tf.reduce_mean(tf.square(features[n] - self.content_targets[n])) / tf.reduce_mean(tf.square(self.content_targets[n]))
+            for n, w in self.content_layers.items()
+        ]) / sum(self.content_layers.values())
+        style = tf.add_n([
+            w * tf.reduce_mean(tf.square(gram_matrix(features[n]) - self.style_targets[n])) / tf.reduce_mean(tf.square(self.style_targets[n]))
+            for n, w in self.style_layers.items()
+        ]) / sum(self.style_layers.values())
+        tv = total_variation_loss(x)
+        return a * content + b * style + t * tv, {"content": a * content, "style": b * style, "tv": t * tv}
+
+    def _loss_and_grad(self, x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total, parts = self._losses(x)
+        return total, parts, tape.gradient(total, x)
+
+    def loss_and_grad(self, x):
+        return self._step(tf.convert_to_tensor(x, tf.float32))
+
+
+def _level_sizes(shape, levels):
+    h, w = shape
+    sizes = [(max(MIN_SIZE, round(h / 2**k)), max(MIN_SIZE, round(w / 2**k))) for k in range(levels - 1, -1, -1)]
+    return [s for i, s in enumerate(sizes) if i == 0 or s != sizes[i - 1]]
+
+
+class _Stop(Exception):
+    pass
+
+
+def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, steps=300, optimizer="lbfgs",
+            learning_rate=0.02, levels=1, init="content", content_weight=CONTENT_WEIGHT, style_weight=STYLE_WEIGHT,
+            tv_weight=TV_WEIGHT, content_layers=None, style_layers=None, preserve_colors=None, mask=None,
+            net="vgg16", weights="imagenet", pooling="max", seed=0, callback=None, callback_every=10,
+            progress=True, extractor=None):
+    """Stylise `content` with `style` by optimising pixels; returns a `StylizeResult`.
+
+    Args:
+        content: the photo, an (H, W, 3) array in [0, 1] or an image path.
+        style: one style image (array or path) or a list of them.
+        style_blend: weights of the style images (normalised to sum 1); equal by default.
+        size: the longer side of the result in px (default: the content's, at most `max_side`).
+        max_side: larger content is downscaled with a warning (default 512).
+        steps: optimisation steps per pyramid level (an int, or one int per level).
+        optimizer: "lbfgs" (scipy's L-BFGS-B, pixels bounded to [0, 1]) or "adam".
+        learning_rate: Adam's step size.
+        levels: pyramid levels; level k runs at 1/2^k of the size, coarsest first,
+            each starting from the previous result upsampled.
+        init: "content", "noise" (uniform, from `seed`) or an (H, W, 3) start image.
+        content_weight, style_weight, tv_weight: a, b, t in the loss; `style_weight`
+            is the style-strength knob.
+        content_layers, style_layers: {layer name: relative weight}.
+        preserve_colors: None, "luminance" (transfer on luminance only, keep the content's
+            chroma) or "match" (first match the style's colour mean and covariance to the content's).
+        mask: (H, W) array or image path in [0, 1]; 1 = stylise, 0 = keep the content.
+        net, weights, pooling: the feature extractor (see FeatureExtractor), or pass `extractor`.
+        seed: seeds the noise start; the same seed and inputs give the same image.
+        callback: called as callback(step, losses, image) every `callback_every` steps.
+        progress: show a tqdm progress bar with the current losses.
+
+    A loss that becomes NaN or infinite stops the run with a warning; the best image so
+    far is returned and `result.stopped` says why. Raises InputError / ImageError for bad inputs.
+    """
+    start_time = time.perf_counter()
+    content = _as_image(content, "content", max_side)
+    styles = [_as_image(s, "style", None) for s in (style if isinstance(style, (list, tuple)) else [style])]
+    blend = np.ones(len(styles)) if style_blend is None else np.asarray(style_blend, np.float64)
+    if blend.shape != (len(styles),) or np.any(blend < 0) or blend.sum() <= 0:
+        raise InputError(f"style_blend needs {len(styles)} non-negative weights with a positive sum, got {style_blend}")
+    blend = blend / blend.sum()
+    if optimizer not in ("lbfgs", "adam"):
+        raise InputError(f"optimizer must be 'lbfgs' or 'adam', got {optimizer!r}")
+    if preserve_colors not in (None, "luminance", "match"):
+        raise InputError(f"preserve_colors must be None, 'luminance' or 'match', got {preserve_colors!r}")
+    if levels < 1:
+        raise InputError(f"levels must be at least 1, got {levels}")
+    step_counts = [steps] * levels if isinstance(steps, int) else list(steps)
+    if len(step_counts) != levels:
+        raise InputError(f"steps has {len(step_counts)} entries for {levels} levels")
+    if size:
+        h, w = content.shape[:2]
+        content = resize_image(content, size=(round(h * size / max(h, w)), round(w * size / max(h, w))))
+    content_layers = dict(content_layers or CONTENT_LAYERS)
+    style_layers = dict(style_layers or STYLE_LAYERS)
+    if extractor is None:
+        extractor = FeatureExtractor(list(content_layers) + list(style_layers), net=net, weights=weights, pooling=pooling)
+    mask_image = _mask(mask, content.shape[:2])
+
+    original_content = content
+    if preserve_colors == "luminance":
+        content = colors.luminance_rgb(content)
+        styles = [colors.luminance_rgb(colors.match_luminance(s, content)) for s in styles]
+    elif preserve_colors == "match":
+        styles = [colors.match_color(s, content) for s in styles]
+
+    settings = dict(size=content.shape[:2], steps=step_counts, optimizer=optimizer, learning_rate=learning_rate,
+                    levels=levels, init=init if isinstance(init, str) else "image", content_weight=content_weight,
+                    style_weight=style_weight, tv_weight=tv_weight, content_layers=content_layers,
+                    style_layers=style_layers, style_blend=blend.tolist(), preserve_colors=preserve_colors,
+                    mask=mask is not None, net=net, pooling=pooling, seed=seed)
+    x = _initial(init, content, seed)
+    history, best, stopped = [], {"loss": math.inf, "image": None}, None
+    bar = tqdm(total=sum(step_counts), disable=not progress, desc="stylize")
+    step = 0
+    try:
+        for level, (hw, n_steps) in enumerate(zip(_level_sizes(content.shape[:2], levels), step_counts)):
+            scale = hw[0] / content.shape[0]
+            stylizer = Stylizer(
+                extractor, resize_image(content, size=hw),
+                [resize_image(s, max_side=max(MIN_SIZE, round(max(s.shape[:2]) * scale))) if scale < 1 else s for s in styles],
+                blend, content_layers, style_layers, content_weight, style_weight, tv_weight,
+                None if mask_image is None else resize_image(np.repeat(mask_image[..., None], 3, -1), size=hw)[..., 0])
+            x = resize_image(x, size=hw)
+            best = {"loss": math.inf, "image": x}  # the best image at this level's resolution
+
+            def record(image, total, parts):
+                nonlocal step
+                losses = {"total": float(total), **{k: float(v) for k, v in parts.items()}}
+                if not all(map(math.isfinite, losses.values())):
+                    raise _Stop(f"the loss became {losses['total']} at step {step}; returned the best image so far")
+                if losses["total"] < best["loss"]:
+                    best.update(loss=losses["total"], image=image)
+                step += 1
+                history.append({"step": step, "level": level, "size": hw, **losses})
+                bar.update(1)
+                bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
+                if callback is not None and step % callback_every == 0:
+                    callback(step, losses, np.asarray(stylizer.composite(image[None])[0]))
+
+            run = _run_lbfgs if optimizer == "lbfgs" else _run_adam
+            x = run(stylizer, x, n_steps, learning_rate, record)
+    except _Stop as e:
+        stopped = str(e)
+        warnings.warn(stopped, stacklevel=2)
+        x = best["image"]
+    finally:
+        bar.close()
+    image = np.asarray(stylizer.composite(tf.constant(x[None]))[0])
+    if preserve_colors == "luminance":
+        image = colors.transfer_luminance(image, original_content)
+    return StylizeResult(np.clip(image, 0, 1).astype(np.float32), history, settings, time.perf_counter() - start_time, stopped)
+
+
+def _mask(mask, shape):
+    if mask is None:
+        return None
+    m = load_image(mask, min_size=1)[..., 0] if not isinstance(mask, np.ndarray) else np.asarray(mask, np.float32)
+    if m.ndim == 3:
+        m = m[..., 0]
+    if m.ndim != 2 or not np.all(np.isfinite(m)):
+        raise InputError(f"mask must be an (H, W) array of finite values in [0, 1], got shape {m.shape}")
+    return np.clip(resize_image(np.repeat(m[..., None], 3, -1), size=shape)[..., 0], 0, 1)
+
+
+def _initial(init, content, seed):
+    if isinstance(init, str):
+        if init == "content":
+            return content.copy()
+        if init == "noise":
+            return np.random.default_rng(seed).uniform(size=content.shape).astype(np.float32)
+        raise InputError(f"init must be 'content', 'noise' or an image, got {init!r}")
+    start = check_image(init, "init")
+    return resize_image(start, size=content.shape[:2])
+
+
+def _run_adam(stylizer, x, steps, learning_rate, record):
+    """Adam on the pixels, clipped to [0, 1] after each step."""
+    import keras
+
+    variable = tf.Variable(x[None])
+    opt = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
+
+    @tf.function
+    def step():
+        total, parts, grad = stylizer._loss_and_grad(variable)
+        opt.apply_gradients([(grad, variable)])
+        variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
+        return total, parts
+
+    for _ in range(steps):
+        before = variable.numpy()[0]
+        total, parts = step()
+        record(before, total, parts)
+    return variable.numpy()[0]
+
+
+def _run_lbfgs(stylizer, x, steps, learning_rate, record):
+    """scipy's L-BFGS-B on the pixels, bounded to [0, 1]; one recorded step per iteration."""
+    shape = (1,) + x.shape
+    last = {}
+
+    def fun(flat):
+        image = flat.reshape(shape).astype(np.float32)
+        total, parts, grad = stylizer.loss_and_grad(image)
+        last.update(image=image[0], total=total, parts=parts)
+        value = float(total)
+        if not math.isfinite(value):  # let the callback report it; give scipy something finite
+            record(image[0], total, parts)
+        return value, grad.numpy().astype(np.float64).ravel()
+
+    def on_iteration(flat):
+        record(last["image"], last["total"], last["parts"])
+
+    result = scipy.optimize.minimize(
+        fun, x.astype(np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 1.0),
+        callback=on_iteration, options={"maxiter": steps, "maxcor": 20, "maxfun": steps * 2, "ftol": 0.0, "gtol": 0.0},
+    )
+    return result.x.reshape(x.shape).astype(np.float32)
