@@ -44,7 +44,8 @@ MAX_SIDE = 512
 @dataclasses.dataclass
 class StylizeResult:
     """What `stylize` returns: the image (H, W, 3) float32 in [0, 1], the loss history
-    (one dict per step: step, level, size, total, content, style, tv), the settings
+    (one dict per step: step, level, size, time since the start in s, total, content, style,
+    tv), the settings
     used, the wall time in seconds, and `stopped` (why the run ended early, else None)."""
 
     image: np.ndarray
@@ -200,7 +201,7 @@ def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, s
                     style_layers=style_layers, style_blend=blend.tolist(), preserve_colors=preserve_colors,
                     mask=mask is not None, net=net, pooling=pooling, seed=seed)
     x = _initial(init, content, seed)
-    history, best, stopped = [], {"loss": math.inf, "image": None}, None
+    history, stopped = [], None
     bar = tqdm(total=sum(step_counts), disable=not progress, desc="stylize")
     step = 0
     try:
@@ -218,11 +219,11 @@ def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, s
                 nonlocal step
                 losses = {"total": float(total), **{k: float(v) for k, v in parts.items()}}
                 if not all(map(math.isfinite, losses.values())):
-                    raise _Stop(f"the loss became {losses['total']} at step {step}; returned the best image so far")
+                    raise _Stop(f"the loss became {losses['total']} at step {step + 1}; returned the best image so far")
                 if losses["total"] < best["loss"]:
                     best.update(loss=losses["total"], image=image)
                 step += 1
-                history.append({"step": step, "level": level, "size": hw, **losses})
+                history.append({"step": step, "level": level, "size": hw, "time": time.perf_counter() - start_time, **losses})
                 bar.update(1)
                 bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
                 if callback is not None and step % callback_every == 0:
@@ -236,7 +237,9 @@ def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, s
         x = best["image"]
     finally:
         bar.close()
-    image = np.asarray(stylizer.composite(tf.constant(x[None]))[0])
+    image = resize_image(x, size=content.shape[:2])  # a run stopped at a coarse level still gives the full size
+    if mask_image is not None:
+        image = mask_image[..., None] * image + (1.0 - mask_image[..., None]) * content
     if preserve_colors == "luminance":
         image = colors.transfer_luminance(image, original_content)
     return StylizeResult(np.clip(image, 0, 1).astype(np.float32), history, settings, time.perf_counter() - start_time, stopped)
@@ -269,7 +272,7 @@ def _run_adam(stylizer, x, steps, learning_rate, record):
     import keras
 
     variable = tf.Variable(x[None])
-    opt = keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.99, epsilon=1e-1)
+    opt = keras.optimizers.Adam(learning_rate=learning_rate, epsilon=1e-8)
 
     @tf.function
     def step():

@@ -1,0 +1,163 @@
+import numpy as np
+import pytest
+
+from conftest import smooth_image
+from styletransfer import colors
+from styletransfer.cli import main
+from styletransfer.errors import ImageError, InputError
+from styletransfer.features import FeatureExtractor
+from styletransfer.images import save_image
+from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, stylize
+
+SIZE = 48
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return FeatureExtractor(list(CONTENT_LAYERS) + list(STYLE_LAYERS))
+
+
+@pytest.fixture(scope="module")
+def pair():
+    content = smooth_image(10, SIZE, SIZE)
+    stripes = np.zeros((SIZE, SIZE, 3), np.float32)
+    stripes[:, ::6] = (0.9, 0.1, 0.1)
+    stripes[:, 3::6] = (0.1, 0.2, 0.9)
+    return content, stripes
+
+
+def run(pair, extractor, **kwargs):
+    options = dict(steps=8, progress=False, extractor=extractor)
+    return stylize(pair[0], pair[1], **{**options, **kwargs})
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_loss_falls(pair, extractor, optimizer):
+    result = run(pair, extractor, optimizer=optimizer, learning_rate=0.05, steps=20)
+    totals = [h["total"] for h in result.history]
+    assert len(totals) == 20 and totals[-1] < 0.8 * totals[0]
+    assert result.image.shape == (SIZE, SIZE, 3) and result.image.dtype == np.float32
+    assert 0 <= result.image.min() and result.image.max() <= 1
+    assert result.settings["optimizer"] == optimizer and result.wall_time > 0
+
+
+def test_larger_style_weight_lowers_the_style_loss_faster(pair, extractor):
+    def relative_style_drop(weight):
+        history = run(pair, extractor, style_weight=weight, init="content").history
+        return history[-1]["style"] / history[0]["style"]
+
+    assert relative_style_drop(100.0) < relative_style_drop(1.0)
+
+
+def test_same_seed_same_image(pair, extractor):
+    a = run(pair, extractor, init="noise", seed=3).image
+    b = run(pair, extractor, init="noise", seed=3).image
+    c = run(pair, extractor, init="noise", seed=4).image
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_pyramid_runs_coarse_to_fine(extractor):
+    content = smooth_image(11, 96, 80)
+    result = stylize(content, smooth_image(12, 64, 64), levels=2, steps=[3, 2], progress=False, extractor=extractor)
+    assert [h["size"] for h in result.history] == [(48, 40)] * 3 + [(96, 80)] * 2
+    assert result.image.shape == (96, 80, 3)
+
+
+def test_style_blend_between_two_styles(pair, extractor):
+    content, stripes = pair
+    flat = np.full_like(stripes, 0.5)
+    only_stripes = stylize(content, [stripes, flat], style_blend=[1, 0], steps=6, progress=False, extractor=extractor)
+    alone = stylize(content, stripes, steps=6, progress=False, extractor=extractor)
+    np.testing.assert_allclose(only_stripes.image, alone.image, atol=1e-4)
+    with pytest.raises(InputError, match="style_blend"):
+        stylize(content, [stripes, flat], style_blend=[1], progress=False, extractor=extractor)
+
+
+def _mean_chroma(image):
+    return (np.asarray(image) @ colors.RGB_TO_YIQ.T)[..., 1:].mean(axis=(0, 1))
+
+
+@pytest.mark.parametrize("mode", ["luminance", "match"])
+def test_colour_preservation_keeps_the_content_chroma(pair, extractor, mode):
+    content, stripes = pair
+    kept = run(pair, extractor, preserve_colors=mode, steps=10, style_weight=100.0).image
+    free = run(pair, extractor, steps=10, style_weight=100.0).image
+    drift_kept = np.abs(_mean_chroma(kept) - _mean_chroma(content)).max()
+    drift_free = np.abs(_mean_chroma(free) - _mean_chroma(content)).max()
+    assert drift_kept < 0.02 and drift_kept < drift_free
+
+
+def test_match_color_gives_the_content_statistics(rng):
+    style, content = rng.uniform(size=(2, 40, 40, 3)).astype(np.float32)
+    content = 0.3 + 0.4 * content * np.array([1.0, 0.5, 0.2], np.float32)
+    matched = colors.match_color(style, content)
+    np.testing.assert_allclose(matched.reshape(-1, 3).mean(0), content.reshape(-1, 3).mean(0), atol=1e-3)
+    np.testing.assert_allclose(np.cov(matched.reshape(-1, 3), rowvar=False), np.cov(content.reshape(-1, 3), rowvar=False), atol=1e-3)
+    np.testing.assert_allclose(colors.transfer_luminance(content, content), content, atol=1e-5)
+
+
+def test_mask_keeps_the_content_outside(pair, extractor):
+    content = pair[0]
+    mask = np.zeros((SIZE, SIZE), np.float32)
+    mask[:, : SIZE // 2] = 1.0
+    result = run(pair, extractor, mask=mask, style_weight=100.0, steps=10)
+    outside = np.abs(result.image[:, SIZE // 2 + 2 :] - content[:, SIZE // 2 + 2 :]).max()
+    inside = np.abs(result.image[:, : SIZE // 2 - 2] - content[:, : SIZE // 2 - 2]).max()
+    assert outside < 0.01 < inside
+
+
+def test_nan_loss_stops_with_the_best_image(pair, extractor):
+    seen = []
+
+    def poison(step, losses, image):
+        seen.append(step)
+        if step == 4:
+            extractor_weights = extractor.conv_layers[0]
+            kernel, bias = extractor_weights.get_weights()
+            extractor_weights.set_weights([kernel * np.nan, bias])
+
+    kernel, bias = extractor.conv_layers[0].get_weights()
+    try:
+        with pytest.warns(UserWarning, match=r"the loss became nan at step \d+"):
+            result = run(pair, extractor, optimizer="adam", steps=10, callback=poison, callback_every=1)
+    finally:
+        extractor.conv_layers[0].set_weights([kernel, bias])
+    assert result.stopped and "best image" in result.stopped
+    assert 4 <= len(result.history) < 10 and all(np.isfinite(h["total"]) for h in result.history)
+    assert np.all(np.isfinite(result.image))
+
+
+def test_callback_receives_step_losses_and_image(pair, extractor):
+    calls = []
+    run(pair, extractor, steps=6, callback=lambda s, l, im: calls.append((s, sorted(l), im.shape)), callback_every=3)
+    assert calls == [(3, ["content", "style", "total", "tv"], (SIZE, SIZE, 3)), (6, ["content", "style", "total", "tv"], (SIZE, SIZE, 3))]
+
+
+def test_large_content_is_downscaled_with_a_warning(pair, extractor):
+    big = smooth_image(13, 80, 120)
+    with pytest.warns(UserWarning, match="larger than max_side=64; downscaled"):
+        result = stylize(big, pair[1], max_side=64, steps=1, progress=False, extractor=extractor)
+    assert result.image.shape == (43, 64, 3)
+
+
+def test_bad_inputs(pair, extractor, tmp_path):
+    with pytest.raises(ImageError, match="no such file"):
+        stylize(tmp_path / "missing.jpg", pair[1], extractor=extractor)
+    with pytest.raises(InputError, match="NaN"):
+        stylize(np.full((SIZE, SIZE, 3), np.nan), pair[1], extractor=extractor)
+    with pytest.raises(InputError, match="optimizer"):
+        stylize(pair[0], pair[1], optimizer="sgd", extractor=extractor)
+
+
+def test_cli_stylize_end_to_end(pair, tmp_path, capsys):
+    save_image(tmp_path / "content.png", pair[0])
+    save_image(tmp_path / "style.png", pair[1])
+    out = tmp_path / "out" / "result.png"
+    code = main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out), "--steps", "3"])
+    assert code == 0 and out.exists() and f"wrote {out}" in capsys.readouterr().out
+    assert main(["stylize", str(tmp_path / "nope.png"), str(tmp_path / "style.png"), "-o", str(out)]) == 1
+    assert "nope.png: no such file" in capsys.readouterr().err
+    assert main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(tmp_path / "x.xyz")]) == 1
+    assert "unknown image suffix" in capsys.readouterr().err
+    assert not (tmp_path / "x.xyz").exists()
