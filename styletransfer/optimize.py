@@ -29,7 +29,7 @@ from . import colors
 from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor
 from .images import check_image, load_image, resize_image
-from .metrics import gram_matrix, total_variation_loss
+from .metrics import content_loss, gram_matrix, style_loss, total_variation_loss
 
 __all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer"]
 
@@ -100,11 +100,11 @@ class Stylizer:
         features = self.extractor.model(self.composite(x))
         a, b, t = self.weights
         content = tf.add_n([
-            w * tf.reduce_mean(tf.square(features[n] - self.content_targets[n])) / tf.reduce_mean(tf.square(self.content_targets[n]))
+            w * content_loss(features[n], self.content_targets[n]) / tf.reduce_mean(tf.square(self.content_targets[n]))
             for n, w in self.content_layers.items()
         ]) / sum(self.content_layers.values())
         style = tf.add_n([
-            w * tf.reduce_mean(tf.square(gram_matrix(features[n]) - self.style_targets[n])) / tf.reduce_mean(tf.square(self.style_targets[n]))
+            w * style_loss(features[n], self.style_targets[n]) / tf.reduce_mean(tf.square(self.style_targets[n]))
             for n, w in self.style_layers.items()
         ]) / sum(self.style_layers.values())
         tv = total_variation_loss(x)
