@@ -57,6 +57,50 @@ def _stylize(args):
           f"final loss {last['total']:.4g}, {result.wall_time:.1f} s)")
 
 
+def _train(args):
+    from .gan import train_generator
+
+    result = train_generator(
+        args.content, args.style, args.out, steps=args.steps, size=args.size, batch=args.batch, width=args.width,
+        res_blocks=args.res_blocks, content_weight=args.content_weight, style_weight=args.style_weight,
+        tv_weight=args.tv_weight, adversarial_weight=args.adversarial_weight, adversarial=args.adversarial,
+        learning_rate=args.learning_rate, checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
+        seed=args.seed, resume=not args.no_resume, strategy=_strategy(args.strategy),
+    )
+    if result.resumed_from:
+        print(f"resumed at step {result.resumed_from}")
+    last = result.history[-1] if result.history else {}
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "time"))
+    print(f"wrote {result.model_path} after {len(result.history)} steps ({summary})")
+
+
+def _strategy(name):
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return None
+
+
+def _apply(args):
+    from . import images
+    from .generator import apply, load_generator
+
+    generator = load_generator(args.model)
+    out = Path(args.output)
+    to_folder = out.suffix.lower() not in images.SAVE_FORMATS
+    if not to_folder and len(args.images) > 1:
+        raise StyleTransferError(f"{out}: give a folder, not a file, for {len(args.images)} images")
+    if not to_folder:
+        images.output_format(out)
+    for path in args.images:
+        target = out / (Path(path).stem + ".png") if to_folder else out
+        images.save_image(target, apply(generator, images.load_image(path, min_size=8), tile=args.tile))
+        print(f"wrote {target}")
+
+
 def _lpips(args):
     from . import images, metrics
 
@@ -97,6 +141,36 @@ def build_parser():
     p.add_argument("--net", choices=("vgg16", "vgg19"), default="vgg16")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=_stylize)
+
+    p = commands.add_parser("train", help="train a feed-forward generator for one style (or a style collection)")
+    p.add_argument("--content", required=True, help="folder of content photos")
+    p.add_argument("--style", required=True, help="a style image, or a folder of style images")
+    p.add_argument("--out", required=True, help="run folder: checkpoint, samples/, generator.keras (resumed if present)")
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--size", type=int, default=256, help="training crop size in px (default 256)")
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--width", type=int, default=8, help="generator width (default 8)")
+    p.add_argument("--res-blocks", type=int, default=5)
+    p.add_argument("--content-weight", type=float, default=1.0)
+    p.add_argument("--style-weight", type=float, default=10.0)
+    p.add_argument("--tv-weight", type=float, default=1.0)
+    p.add_argument("--adversarial-weight", type=float, default=0.05, help="0 = perceptual losses only")
+    p.add_argument("--adversarial", choices=("lsgan", "hinge"), default="lsgan")
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--sample-every", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds a checkpoint")
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
+                   help="tf.distribute strategy; multiworker reads TF_CONFIG (see README)")
+    p.set_defaults(run=_train)
+
+    p = commands.add_parser("apply", help="stylise photos with a trained generator")
+    p.add_argument("model", help="a generator.keras file from `styletransfer train`")
+    p.add_argument("images", nargs="+", metavar="image")
+    p.add_argument("-o", "--output", required=True, help="an image file for one photo, else a folder (PNG files)")
+    p.add_argument("--tile", type=int, default=1024, help="photos larger than this are processed in tiles (default 1024)")
+    p.set_defaults(run=_apply)
 
     p = commands.add_parser("similarity", help="style x content similarity (or distance) matrix of two image folders")
     p.add_argument("styles", help="folder of style images")

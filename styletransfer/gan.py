@@ -1,0 +1,410 @@
+"""Training the feed-forward generator with perceptual and adversarial losses.
+
+The frozen ImageNet VGG16 is the loss network (the transfer-learning part); a PatchGAN
+discriminator (Isola et al., 2017) judges crops of the style image(s) against generated
+images. The generator minimises, per image x with stylisation g(x):
+
+    L_G = a * sum_l c_l |F_l(g(x)) - F_l(x)|^2 / |F_l(x)|^2
+        + b * sum_l s_l |G_l(g(x)) - A_l|^2 / |A_l|^2
+        + t * TV(g(x)) + d * L_adv(D(g(x)))
+
+(the perceptual losses of Johnson et al., 2016, normalised as in `styletransfer.optimize`;
+A_l is the mean Gram matrix of the style images), and the discriminator D minimises
+
+    least squares: mean (D(s) - 1)^2 + mean D(g(x))^2;   G's term: mean (D(g(x)) - 1)^2
+    hinge:         mean relu(1 - D(s)) + mean relu(1 + D(g(x)));   G's term: -mean D(g(x))
+
+over style crops s. d = 0 is plain perceptual training, and then no discriminator is built.
+
+A run lives in one folder: ``checkpoint.npz`` (every variable, the step and the history,
+written atomically every `checkpoint_every` steps and on Ctrl-C), ``samples/`` (a grid of
+inputs and outputs every `sample_every` steps) and finally ``generator.keras``. Calling
+`train_generator` again with the same folder and settings resumes where it stopped.
+"""
+
+import dataclasses
+import json
+import math
+import time
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from ._atomic import atomic_path
+from .errors import ImageError, InputError, StyleTransferError
+from .features import FeatureExtractor
+from .generator import Generator, InstanceNormalization
+from .images import IMAGE_SUFFIXES, check_image, load_folder, load_image, resize_image, save_image
+from .metrics import gram_matrix, total_variation_loss
+
+__all__ = ["train_generator", "TrainResult", "PatchDiscriminator", "ContentImages", "discriminator_loss", "generator_adversarial_loss", "random_crop",
+           "CONTENT_LAYERS", "STYLE_LAYERS"]
+
+# Johnson et al. (2016): content at relu2_2, style at relu1_2, relu2_2, relu3_3, relu4_3.
+CONTENT_LAYERS = {"block2_conv2": 1.0}
+STYLE_LAYERS = {"block1_conv2": 1.0, "block2_conv2": 1.0, "block3_conv3": 1.0, "block4_conv3": 1.0}
+
+
+def PatchDiscriminator(width=32, depth=3, name="patch_discriminator"):
+    """PatchGAN: 4x4 stride-2 convolutions (width, 2 width, ...), LeakyReLU(0.2) and instance
+    normalisation after all but the first (those convolutions need no bias), then a 4x4 convolution to one score per patch.
+    (B, H, W, 3) in [0, 1] -> (B, H / 2^depth, W / 2^depth, 1)."""
+    layers = [keras.Input((None, None, 3)), keras.layers.Rescaling(2.0, offset=-1.0)]
+    for i in range(depth):
+        layers.append(keras.layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, name=f"conv{i + 1}"))
+        if i > 0:
+            layers.append(InstanceNormalization(name=f"norm{i + 1}"))
+        layers.append(keras.layers.LeakyReLU(0.2))
+    layers.append(keras.layers.Conv2D(1, 4, padding="same", name="score"))
+    return keras.Sequential(layers, name=name)
+
+
+ADVERSARIAL = ("lsgan", "hinge")
+
+
+def discriminator_loss(kind, real_scores, fake_scores):
+    """D's loss on style-crop scores and generated-image scores, for "lsgan" or "hinge" (see the module doc)."""
+    if kind == "lsgan":
+        return tf.reduce_mean(tf.square(real_scores - 1.0)) + tf.reduce_mean(tf.square(fake_scores))
+    return tf.reduce_mean(tf.nn.relu(1.0 - real_scores)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_scores))
+
+
+def generator_adversarial_loss(kind, fake_scores):
+    """G's adversarial term: ``mean (D(g(x)) - 1)^2`` (lsgan) or ``-mean D(g(x))`` (hinge)."""
+    if kind == "lsgan":
+        return tf.reduce_mean(tf.square(fake_scores - 1.0))
+    return -tf.reduce_mean(fake_scores)
+
+
+class ContentImages:
+    """The image files of a folder, read lazily: any number and size.
+
+    ``batch(step)`` returns (batch, size, size, 3) random crops of random files (each scaled
+    so its shorter side is `size`, then flipped at random), a function of (seed, stream, step)
+    only, so a resumed run sees the same data. A file that cannot be read is skipped and reported
+    once (in a warning and in ``skipped``).
+    """
+
+    def __init__(self, folder, size, batch, seed=0):
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ImageError(f"{folder}: no such folder")
+        self.paths = sorted(p for p in folder.iterdir()
+                            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self.paths:
+            raise ImageError(f"{folder}: no images (looked for {', '.join(IMAGE_SUFFIXES)})")
+        self.folder, self.size, self.batch_size, self.seed = folder, size, batch, seed
+        self.skipped = {}
+
+    def _read(self, index):
+        path = self.paths[index]
+        if path in self.skipped:
+            return None
+        try:
+            return load_image(path, max_side=None, min_size=1)
+        except ImageError as e:
+            self.skipped[path] = str(e)
+            warnings.warn(f"skipped {e}", stacklevel=2)
+            return None
+
+    def crop(self, rng):
+        """One random crop; files that cannot be read are passed over."""
+        start = int(rng.integers(len(self.paths)))
+        for k in range(len(self.paths)):
+            image = self._read((start + k) % len(self.paths))
+            if image is not None:
+                return random_crop(_shorter_side(image, self.size), self.size, rng)
+        raise ImageError(f"{self.folder}: none of the {len(self.paths)} image files could be read")
+
+    def batch(self, step, stream=0):
+        rng = np.random.default_rng([self.seed, stream, int(step)])
+        return np.stack([self.crop(rng) for _ in range(self.batch_size)])
+
+
+def _shorter_side(image, size):
+    """`image` scaled so its shorter side is `size` px."""
+    h, w = image.shape[:2]
+    scale = size / min(h, w)
+    return resize_image(image, size=(max(size, round(h * scale)), max(size, round(w * scale))))
+
+
+def random_crop(image, size, rng):
+    """A random size x size crop of `image` (both sides at least `size`), flipped left-right
+    with probability 1/2."""
+    y = int(rng.integers(image.shape[0] - size + 1))
+    x = int(rng.integers(image.shape[1] - size + 1))
+    crop = image[y:y + size, x:x + size]
+    return crop[:, ::-1] if rng.random() < 0.5 else crop
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What `train_generator` returns: the generator, the per-step loss history, the run
+    folder, the exported model path, the settings, the skipped content files
+    ({path: reason}) and the step the run started from (0, or where it resumed)."""
+
+    generator: Generator
+    history: list
+    run_dir: Path
+    model_path: Path
+    settings: dict
+    skipped: dict
+    resumed_from: int
+
+
+def _style_images(style, size):
+    """Style images (one path/array, a list, or a folder), each scaled so its shorter side is `size`:
+    the Gram targets and the discriminator's crops see the style at the scale of the training crops."""
+    if isinstance(style, (str, Path)) and Path(style).is_dir():
+        images = load_folder(style, skip_bad=True).images
+    elif isinstance(style, (list, tuple)):
+        images = [load_image(s) if isinstance(s, (str, Path)) else s for s in style]
+    else:
+        images = [load_image(style) if isinstance(style, (str, Path)) else style]
+    return [_shorter_side(check_image(image, "style"), size) for image in images]
+
+
+class _Trainer:
+    """The models, optimisers and the distributed train step of one run."""
+
+    def __init__(self, settings, styles, extractor):
+        s = settings
+        self.settings = settings
+        self.adversarial = s["adversarial_weight"] > 0
+        self.generator = Generator(s["width"], s["res_blocks"])
+        self.generator.build()
+        self.g_opt = keras.optimizers.Adam(s["learning_rate"], beta_1=0.9)
+        self.g_opt.build(self.generator.trainable_variables)
+        self.extractor = extractor
+        self.style_targets = {}
+        for name in STYLE_LAYERS:
+            grams = [gram_matrix(extractor(style[None])[name])[0] for style in styles]
+            self.style_targets[name] = tf.constant(tf.reduce_mean(tf.stack(grams), axis=0))
+        self.style_scale = {n: float(tf.reduce_mean(tf.square(g))) for n, g in self.style_targets.items()}
+        if self.adversarial:
+            self.discriminator = PatchDiscriminator(s["disc_width"], s["disc_depth"])
+            self.d_opt = keras.optimizers.Adam(s["disc_learning_rate"], beta_1=0.5)
+            self.d_opt.build(self.discriminator.trainable_variables)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+
+    def variables(self):
+        """Every variable a checkpoint holds, in a fixed order."""
+        out = list(self.generator.weights) + list(self.g_opt.variables)
+        if self.adversarial:
+            out += list(self.discriminator.weights) + list(self.d_opt.variables)
+        return out
+
+    def generator_losses(self, content_features, fake, fake_scores):
+        """The weighted terms of L_G (each a mean over this replica's images)."""
+        s = self.settings
+        features = self.extractor.model(fake)
+        content_term = 0.0
+        for name, w in CONTENT_LAYERS.items():
+            target, f = content_features[name], features[name]
+            per_image = tf.reduce_mean(tf.square(f - target), [1, 2, 3]) / tf.reduce_mean(tf.square(target), [1, 2, 3])
+            content_term += w * tf.reduce_mean(per_image)
+        style_term = 0.0
+        for name, w in STYLE_LAYERS.items():
+            diff = gram_matrix(features[name]) - self.style_targets[name]
+            style_term += w * tf.reduce_mean(tf.square(diff)) / self.style_scale[name]
+        losses = {
+            "content": s["content_weight"] * content_term / sum(CONTENT_LAYERS.values()),
+            "style": s["style_weight"] * style_term / sum(STYLE_LAYERS.values()),
+            "tv": s["tv_weight"] * total_variation_loss(fake),
+        }
+        if fake_scores is not None:
+            losses["adversarial"] = s["adversarial_weight"] * generator_adversarial_loss(s["adversarial"], fake_scores)
+        return losses
+
+    def replica_step(self, content, style_crops):
+        """One step on this replica's share of the batch; losses are divided by the number of
+        replicas so that the optimisers' sum over replicas is the mean over the global batch."""
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        out = {}
+        if self.adversarial:
+            fake = self.generator(content)
+            with tf.GradientTape() as tape:
+                d_loss = discriminator_loss(self.settings["adversarial"], self.discriminator(style_crops),
+                                            self.discriminator(fake))
+                scaled = d_loss / replicas
+            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
+            self.d_opt.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            out["discriminator"] = scaled
+        content_features = self.extractor.model(content)
+        with tf.GradientTape() as tape:
+            fake = self.generator(content)
+            losses = self.generator_losses(content_features, fake, self.discriminator(fake) if self.adversarial else None)
+            total = tf.add_n(list(losses.values())) / replicas
+        grads = tape.gradient(total, self.generator.trainable_variables)
+        self.g_opt.apply_gradients(zip(grads, self.generator.trainable_variables))
+        out.update({k: v / replicas for k, v in losses.items()}, total=total)
+        return out
+
+
+def _settings(**kwargs):
+    s = dict(kwargs)
+    if s["adversarial"] not in ADVERSARIAL:
+        raise InputError(f"adversarial must be 'lsgan' or 'hinge', got {s['adversarial']!r}")
+    for key in ("steps", "size", "batch", "width", "res_blocks", "checkpoint_every", "sample_every"):
+        if int(s[key]) < 1:
+            raise InputError(f"{key} must be at least 1, got {s[key]}")
+    if s["size"] < 32:
+        raise InputError(f"size must be at least 32 px, got {s['size']}")
+    for key in ("content_weight", "style_weight", "tv_weight", "adversarial_weight"):
+        if not s[key] >= 0:
+            raise InputError(f"{key} must be a non-negative number, got {s[key]}")
+    return s
+
+
+# Settings that must match for a run folder to be resumed (the rest may change, e.g. steps).
+_RESUME_KEYS = ("size", "batch", "width", "res_blocks", "content_weight", "style_weight", "tv_weight",
+                "adversarial_weight", "adversarial", "learning_rate", "disc_learning_rate", "disc_width", "disc_depth",
+                "seed", "style")
+
+
+def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, width=8, res_blocks=5,
+                    content_weight=1.0, style_weight=10.0, tv_weight=1.0, adversarial_weight=0.05,
+                    adversarial="lsgan", learning_rate=1e-3, disc_learning_rate=2e-4, disc_width=32, disc_depth=3,
+                    checkpoint_every=100, sample_every=100, seed=0, resume=True, strategy=None, progress=True,
+                    extractor=None):
+    """Train a `Generator` to stylise any photo like `style`; returns a `TrainResult`.
+
+    Args:
+        content_dir: folder of content photos (any number and size; bad files are skipped).
+        style: a style image path or array, a list of them, or a folder (a style collection).
+        out: the run folder (checkpoint, samples, ``generator.keras``); resumed if it holds a
+            checkpoint of a run with the same settings and `resume` is true.
+        steps: total optimisation steps (a resumed run continues up to this number).
+        size, batch: crop size in px and global batch size.
+        width, res_blocks: the generator's size (see `Generator`).
+        content_weight, style_weight, tv_weight, adversarial_weight: a, b, t, d of L_G.
+        adversarial: "lsgan" or "hinge".
+        learning_rate, disc_learning_rate: Adam step sizes of generator and discriminator.
+        disc_width, disc_depth: the PatchGAN's size.
+        checkpoint_every, sample_every: how often to write the checkpoint and a sample grid.
+        seed: seeds the weights and the data; the same seed gives the same run.
+        strategy: a `tf.distribute.Strategy` (e.g. MirroredStrategy); the batch is split across its replicas.
+        extractor: the loss network (default: ImageNet VGG16 cut after the deepest loss layer).
+
+    Ctrl-C writes a checkpoint, then raises KeyboardInterrupt. Raises ImageError / InputError
+    for bad inputs, StyleTransferError when `out` holds a run with other settings.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    style_id = str(style) if isinstance(style, (str, Path)) else "arrays"
+    settings = _settings(steps=steps, size=size, batch=batch, width=width, res_blocks=res_blocks,
+                         content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
+                         adversarial_weight=adversarial_weight, adversarial=adversarial, learning_rate=learning_rate,
+                         disc_learning_rate=disc_learning_rate, disc_width=disc_width, disc_depth=disc_depth,
+                         checkpoint_every=checkpoint_every, sample_every=sample_every, seed=seed, style=style_id)
+    if batch % strategy.num_replicas_in_sync:
+        raise InputError(f"batch {batch} must be a multiple of the {strategy.num_replicas_in_sync} replicas")
+    run_dir = Path(out)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(f"{run_dir}: exists and is not a folder")
+    data = ContentImages(content_dir, size, batch, seed)
+    styles = _style_images(style, size)
+
+    with strategy.scope():
+        keras.utils.set_random_seed(seed)
+        if extractor is None:
+            extractor = FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])))
+        trainer = _Trainer(settings, styles, extractor)
+
+    checkpoint = run_dir / "checkpoint.npz"
+    history = []
+    if resume and checkpoint.exists():
+        history = _restore(checkpoint, trainer, settings)
+    resumed_from = int(trainer.step.numpy())
+
+    @tf.function
+    def distributed_step(content, style_crops):
+        per_replica = strategy.run(trainer.replica_step, args=(content, style_crops))
+        return {k: strategy.reduce("SUM", v, axis=None) for k, v in per_replica.items()}
+
+    samples = data.batch(0, stream=2)  # a fixed batch for the sample grids
+    dataset = strategy.experimental_distribute_dataset(_pipeline(data, styles, resumed_from, steps))
+    bar = tqdm(total=steps, initial=resumed_from, disable=not progress, desc="train")
+    start = time.perf_counter()
+    try:
+        for content, style_crops in dataset:
+            losses = {k: float(v) for k, v in distributed_step(content, style_crops).items()}
+            trainer.step.assign_add(1)
+            step = int(trainer.step.numpy())
+            if not all(map(math.isfinite, losses.values())):
+                raise StyleTransferError(f"the loss became {losses['total']} at step {step}; lower the learning rates "
+                                         f"(the last checkpoint in {run_dir} is intact)")
+            history.append({"step": step, "time": time.perf_counter() - start, **losses})
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
+            if step % checkpoint_every == 0 or step == steps:
+                _save(checkpoint, trainer, settings, history)
+            if step % sample_every == 0 or step == steps:
+                _save_samples(run_dir / "samples" / f"step_{step:06d}.png", trainer.generator, samples)
+    except KeyboardInterrupt:
+        _save(checkpoint, trainer, settings, history)
+        raise
+    finally:
+        bar.close()
+    model_path = run_dir / "generator.keras"
+    with atomic_path(model_path) as tmp:
+        trainer.generator.save(tmp)
+    return TrainResult(trainer.generator, history, run_dir, model_path, settings,
+                       {str(p): r for p, r in data.skipped.items()}, resumed_from)
+
+
+def _pipeline(data, styles, start, steps):
+    """tf.data pipeline of (content crops, style crops) for steps start .. steps - 1, made in
+    parallel and in order; each batch depends only on the seed and its step."""
+    shape = (data.batch_size, data.size, data.size, 3)
+
+    def batches(step):
+        rng = np.random.default_rng([data.seed, 1, int(step)])
+        crops = [random_crop(styles[rng.integers(len(styles))], data.size, rng) for _ in range(data.batch_size)]
+        return data.batch(step), np.stack(crops)
+
+    def load(step):
+        content, style = tf.numpy_function(batches, [step], (tf.float32, tf.float32), stateful=False)
+        return tf.ensure_shape(content, shape), tf.ensure_shape(style, shape)
+
+    return (tf.data.Dataset.range(start, steps)
+            .map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            .prefetch(2))
+
+
+def _save(path, trainer, settings, history):
+    """Every variable, the step, the settings and the history in one .npz, written atomically."""
+    arrays = {f"v{i:04d}": np.asarray(v.numpy()) for i, v in enumerate(trainer.variables())}
+    meta = json.dumps({"settings": settings, "history": history, "step": int(trainer.step.numpy())})
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, meta=np.array(meta), **arrays)
+
+
+def _restore(path, trainer, settings):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            meta = json.loads(str(f["meta"]))
+            arrays = [f[f"v{i:04d}"] for i in range(len(trainer.variables()))]
+    except (OSError, KeyError, ValueError) as e:
+        raise StyleTransferError(f"{path}: unreadable checkpoint ({e}); move it away to start afresh") from None
+    differ = [k for k in _RESUME_KEYS if meta["settings"].get(k) != settings[k]]
+    if differ:
+        raise StyleTransferError(f"{path}: the run there used other settings ({', '.join(differ)}); "
+                                 "use another output folder or the same settings")
+    for variable, value in zip(trainer.variables(), arrays):
+        if tuple(variable.shape) != value.shape:
+            raise StyleTransferError(f"{path}: checkpoint does not fit this generator; use another output folder")
+        variable.assign(value)
+    trainer.step.assign(meta["step"])
+    return meta["history"]
+
+
+def _save_samples(path, generator, contents):
+    """A grid: the sample photos in the top row, their stylisations below."""
+    outputs = generator(contents).numpy()
+    grid = np.concatenate([np.concatenate(list(contents), axis=1), np.concatenate(list(outputs), axis=1)], axis=0)
+    save_image(path, grid)

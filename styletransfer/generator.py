@@ -1,0 +1,224 @@
+"""The feed-forward stylisation network (Johnson et al., 2016) and tiled inference.
+
+Generator: reflection-padded convolutions with instance normalisation,
+
+    9x9 conv (w) -> two 3x3 stride-2 convs (2w, 4w) -> r residual blocks (4w)
+    -> two (nearest x2 resize, 3x3 conv) upsamplings (2w, w) -> 9x9 conv (3) -> (tanh + 1) / 2
+
+Upsampling by resize-then-convolve avoids the checkerboard artefacts of transposed
+convolutions (Odena et al., 2016). Inputs of any size work: they are reflection-padded
+to a multiple of 4 and the output is cropped back, so the output has the input's shape.
+
+Instance normalisation, per image and channel over the positions p:
+
+    IN(x) = gamma * (x - mu) / sqrt(var + eps) + beta,   mu = mean_p x,  var = mean_p (x - mu)^2
+
+A photo too large to process at once is stylised in overlapping tiles. mu and var then
+come from one pass over a downscaled copy of the whole photo, so every tile is normalised
+alike. The outer part of each overlap, where a tile's own border padding reaches, gets no
+weight, and the tiles are blended with linear ramps in the middle of it: no seams.
+"""
+
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .errors import InputError, StyleTransferError
+from .images import check_image, load_image, resize_image
+
+__all__ = ["Generator", "InstanceNormalization", "apply", "load_generator", "MIN_INPUT"]
+
+MIN_INPUT = 8  # smallest image side the generator accepts
+TILE = 1024  # photos with a longer side above this are processed in tiles
+OVERLAP = 128
+
+
+@keras.saving.register_keras_serializable(package="styletransfer")
+class InstanceNormalization(keras.layers.Layer):
+    """``gamma * (x - mu) / sqrt(var + eps) + beta`` with mu, var over (H, W) per image and
+    channel, or given as ``stats=(mu, var)`` (shapes (B, 1, 1, C))."""
+
+    def __init__(self, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        self.gamma = self.add_weight(shape=(channels,), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(channels,), initializer="zeros", name="beta")
+
+    def call(self, x, stats=None):
+        mean, var = tf.nn.moments(x, axes=[1, 2], keepdims=True) if stats is None else stats
+        return self.gamma * (x - mean) * tf.math.rsqrt(var + self.epsilon) + self.beta
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+def _reflect(x, pad):
+    return tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
+
+
+@keras.saving.register_keras_serializable(package="styletransfer")
+class Generator(keras.Model):
+    """Image transformation network: (B, H, W, 3) in [0, 1] -> stylised (B, H, W, 3) in [0, 1].
+
+    Args:
+        width: channels of the first layer w (then 2w, 4w). Johnson et al. use 32; the default 8
+            runs at under 0.4 s per megapixel on two CPU cores (see benchmarks/generator.py).
+        res_blocks: number of residual blocks r at 1/4 resolution (Johnson et al.: 5).
+        kernel: size of the first and last convolutions (Johnson et al.: 9).
+
+    ``generator(x)`` normalises each image by its own statistics; ``generator(x, stats)``
+    uses given ones, as returned by ``generator.norm_stats(y)``.
+    """
+
+    def __init__(self, width=8, res_blocks=5, kernel=9, **kwargs):
+        super().__init__(**kwargs)
+        self.width, self.res_blocks, self.kernel = int(width), int(res_blocks), int(kernel)
+        w = self.width
+        def conv(filters, size, **kwargs):  # every conv but the last feeds an instance norm: a bias would cancel
+            return keras.layers.Conv2D(filters, size, use_bias=False, **kwargs)
+
+        self.in_conv = conv(w, kernel, name="in_conv")
+        self.down_convs = [conv(2 * w, 3, strides=2, name="down1"), conv(4 * w, 3, strides=2, name="down2")]
+        self.res_convs = [conv(4 * w, 3, name=f"res{i // 2 + 1}_{'ab'[i % 2]}") for i in range(2 * self.res_blocks)]
+        self.up_convs = [conv(2 * w, 3, name="up1"), conv(w, 3, name="up2")]
+        self.out_conv = keras.layers.Conv2D(3, kernel, name="out_conv")
+        self.norms = [InstanceNormalization(name=f"norm{i}") for i in range(5 + 2 * self.res_blocks)]
+
+    def _forward(self, images, stats=None):
+        """(output, the (mu, var) of every normalisation, in order)."""
+        x = tf.convert_to_tensor(images, tf.float32) * 2.0 - 1.0
+        h, w = tf.shape(x)[1], tf.shape(x)[2]
+        x = tf.pad(x, [[0, 0], [0, (-h) % 4], [0, (-w) % 4], [0, 0]], mode="REFLECT")
+        used = []
+
+        def conv_norm(y, conv, pad):
+            s = conv(_reflect(y, pad))
+            moments = tf.nn.moments(s, axes=[1, 2], keepdims=True) if stats is None else stats[len(used)]
+            s = self.norms[len(used)](s, stats=moments)
+            used.append(moments)
+            return s
+
+        x = tf.nn.relu(conv_norm(x, self.in_conv, self.kernel // 2))
+        for conv in self.down_convs:
+            x = tf.nn.relu(conv_norm(x, conv, 1))
+        for conv_a, conv_b in zip(self.res_convs[::2], self.res_convs[1::2]):
+            x = x + conv_norm(tf.nn.relu(conv_norm(x, conv_a, 1)), conv_b, 1)
+        for conv in self.up_convs:
+            x = tf.image.resize(x, 2 * tf.shape(x)[1:3], method="nearest")
+            x = tf.nn.relu(conv_norm(x, conv, 1))
+        x = self.out_conv(_reflect(x, self.kernel // 2))
+        return (tf.tanh(x[:, :h, :w, :]) + 1.0) / 2.0, used
+
+    def call(self, images, stats=None):
+        return self._forward(images, stats)[0]
+
+    @tf.function(reduce_retracing=True)
+    def transform(self, images, stats=None):
+        """`call` run as a compiled graph: the fast path for inference."""
+        return self._forward(images, stats)[0]
+
+    def norm_stats(self, images):
+        """The (mu, var) pairs every instance normalisation computes for `images`."""
+        return self._forward(images)[1]
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width, "res_blocks": self.res_blocks, "kernel": self.kernel}
+
+    def build(self, input_shape=None):
+        self._forward(tf.zeros((1, 16, 16, 3)))  # creates every layer's weights
+
+
+def load_generator(path):
+    """Load a generator saved as ``.keras`` by `styletransfer.gan.train_generator`.
+
+    Raises StyleTransferError if the file is missing or is not a saved generator.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StyleTransferError(f"{path}: no such model file")
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as e:  # keras raises many types for a bad archive
+        raise StyleTransferError(f"{path}: not a saved generator ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    if not isinstance(model, Generator):
+        raise StyleTransferError(f"{path}: holds a {type(model).__name__}, not a styletransfer Generator")
+    return model
+
+
+def _starts(length, tile, overlap):
+    """Tile starts along one axis: multiples of 4 (the generator's downsampling grid), evenly
+    spread so that tiles of `tile` px (a multiple of 4; the last may be up to 3 px shorter) cover
+    [0, length) with neighbours overlapping by at least `overlap` px."""
+    if length <= tile:
+        return [0]
+    last = 4 * math.ceil((length - tile) / 4)
+    n = 2
+    while True:
+        starts = sorted({4 * round(i * last / (n - 1) / 4) for i in range(n)})
+        if all(b - a <= tile - overlap for a, b in zip(starts, starts[1:])):
+            return starts
+        n += 1
+
+
+def _ramp(start, size, total, overlap):
+    """Blend weights of one tile along one axis: 0 within 3/8 of the overlap of each edge
+    that is not the photo's edge (where padding affects the output), then rising linearly
+    to 1 over the middle quarter of the overlap."""
+    pos = np.arange(size, dtype=np.float32) + 0.5
+    margin, rise = 3 * overlap // 8, overlap - 2 * (3 * overlap // 8)
+    w = np.ones(size, np.float32)
+    if start > 0:
+        w = np.minimum(w, np.clip((pos - margin) / rise, 0, 1))
+    if start + size < total:
+        w = np.minimum(w, np.clip((size - pos - margin) / rise, 0, 1))
+    return w
+
+
+def _tiled(generator, image, tile, overlap, stats):
+    h, w = image.shape[:2]
+    out = np.zeros((h, w, 3), np.float32)
+    total = np.zeros((h, w, 1), np.float32)
+    for y in _starts(h, tile, overlap):
+        for x in _starts(w, tile, overlap):
+            patch = generator.transform(image[None, y:y + tile, x:x + tile], stats)[0].numpy()
+            th, tw = patch.shape[:2]
+            weight = (_ramp(y, th, h, overlap)[:, None] * _ramp(x, tw, w, overlap)[None, :])[..., None]
+            out[y:y + th, x:x + tw] += weight * patch
+            total[y:y + th, x:x + tw] += weight
+    return out / total
+
+
+def apply(generator, images, tile=TILE, overlap=OVERLAP):
+    """Stylise photos with a trained generator (a `Generator` or a ``.keras`` path).
+
+    `images`: one image (an (H, W, 3) array in [0, 1] or a path) or a list of them; returns
+    the same kind: one (H, W, 3) float32 array or a list. A photo whose longer side exceeds
+    `tile` is processed in tiles of at most tile x tile px overlapping by `overlap` px, with
+    normalisation statistics from a copy downscaled to `tile`, so memory stays bounded.
+    Raises InputError / ImageError for bad images, StyleTransferError for a bad model file.
+    """
+    if not isinstance(generator, Generator):
+        generator = load_generator(generator)
+    tile = int(tile) - int(tile) % 4
+    if overlap < 8 or tile < overlap + 8:
+        raise InputError(f"need an overlap of at least 8 px and a tile at least 8 px larger, got tile {tile}, overlap {overlap}")
+    single = not isinstance(images, (list, tuple))
+    results = []
+    for item in [images] if single else images:
+        image = load_image(item, min_size=MIN_INPUT) if isinstance(item, (str, Path)) else check_image(item, "image")
+        if image.ndim != 3:
+            raise InputError(f"apply takes (H, W, 3) images, got shape {image.shape}")
+        if min(image.shape[:2]) < MIN_INPUT:
+            raise InputError(f"image of {image.shape[0]}x{image.shape[1]} px is too small; each side must be at least {MIN_INPUT} px")
+        if max(image.shape[:2]) <= tile:
+            results.append(generator.transform(image[None])[0].numpy())
+        else:
+            stats = generator.norm_stats(resize_image(image, max_side=tile)[None])
+            results.append(_tiled(generator, image, tile, overlap, stats))
+    return results[0] if single else results

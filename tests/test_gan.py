@@ -1,0 +1,178 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO, smooth_image
+from styletransfer.cli import main
+from styletransfer.errors import ImageError, InputError, StyleTransferError
+from styletransfer.features import FeatureExtractor
+from styletransfer.gan import (CONTENT_LAYERS, STYLE_LAYERS, ContentImages, PatchDiscriminator, discriminator_loss,
+                               generator_adversarial_loss, train_generator)
+from styletransfer.images import save_image
+
+TINY = dict(size=32, batch=2, width=4, res_blocks=1, progress=False, sample_every=1000, checkpoint_every=1000)
+
+
+@pytest.fixture(scope="module")
+def tiny_extractor():
+    """VGG16 with random weights: the training maths without the cost of real features."""
+    return FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(4):
+        save_image(folder / f"photo{i}.png", smooth_image(i, 40 + 4 * i, 56))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def style():
+    stripes = np.zeros((48, 48, 3), np.float32)
+    stripes[:, ::6] = (0.9, 0.1, 0.1)
+    stripes[:, 3::6] = (0.1, 0.2, 0.9)
+    return stripes
+
+
+def test_adversarial_losses_match_their_formulas(rng):
+    real, fake = rng.normal(size=(2, 4, 4, 1)).astype(np.float32), rng.normal(size=(2, 4, 4, 1)).astype(np.float32)
+    np.testing.assert_allclose(discriminator_loss("lsgan", real, fake), np.mean((real - 1) ** 2) + np.mean(fake**2), rtol=1e-5)
+    np.testing.assert_allclose(generator_adversarial_loss("lsgan", fake), np.mean((fake - 1) ** 2), rtol=1e-5)
+    hinge = np.mean(np.maximum(0, 1 - real)) + np.mean(np.maximum(0, 1 + fake))
+    np.testing.assert_allclose(discriminator_loss("hinge", real, fake), hinge, rtol=1e-5)
+    np.testing.assert_allclose(generator_adversarial_loss("hinge", fake), -np.mean(fake), rtol=1e-5)
+
+
+def test_patch_discriminator_scores_patches():
+    scores = PatchDiscriminator(width=4, depth=3)(np.zeros((2, 64, 48, 3), np.float32))
+    assert scores.shape == (2, 8, 6, 1)
+
+
+def test_content_batches_depend_only_on_seed_and_step(photos, tmp_path):
+    a, b = ContentImages(photos, 32, 3, seed=1), ContentImages(photos, 32, 3, seed=1)
+    np.testing.assert_array_equal(a.batch(7), b.batch(7))
+    assert a.batch(7).shape == (3, 32, 32, 3)
+    assert not np.array_equal(a.batch(7), a.batch(8))
+
+
+def test_bad_files_are_skipped_and_reported_once(photos, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    save_image(folder / "good.png", smooth_image(1, 40, 40))
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    data = ContentImages(folder, 32, 4)
+    with pytest.warns(UserWarning, match="broken.jpg") as record:
+        for step in range(6):
+            data.batch(step)
+    assert len(record) == 1 and list(data.skipped) == [folder / "broken.jpg"]
+    (folder / "good.png").unlink()
+    with pytest.raises(ImageError, match="none of the 1 image files"):
+        ContentImages(folder, 32, 4).batch(0)
+
+
+def test_total_loss_falls(photos, style, tiny_extractor, tmp_path):
+    result = train_generator(photos, style, tmp_path / "run", steps=40, learning_rate=5e-3, extractor=tiny_extractor, **TINY)
+    totals = [h["total"] for h in result.history]
+    assert len(totals) == 40
+    assert np.mean(totals[-5:]) < 0.6 * totals[0]
+    assert {"content", "style", "tv", "adversarial", "discriminator"} <= set(result.history[-1])
+    assert result.model_path.is_file() and (tmp_path / "run" / "checkpoint.npz").is_file()
+
+
+def test_without_adversarial_weight_no_discriminator_is_trained(photos, style, tiny_extractor, tmp_path):
+    result = train_generator(photos, style, tmp_path / "run", steps=2, adversarial_weight=0, extractor=tiny_extractor, **TINY)
+    assert "discriminator" not in result.history[-1] and "adversarial" not in result.history[-1]
+
+
+def test_interrupted_run_resumes_to_the_same_weights(photos, style, tiny_extractor, tmp_path, monkeypatch):
+    import styletransfer.gan as gan
+
+    whole = train_generator(photos, style, tmp_path / "whole", steps=6, extractor=tiny_extractor, **TINY)
+
+    def interrupt(path, generator, contents):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gan, "_save_samples", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train_generator(photos, style, tmp_path / "split", steps=6, extractor=tiny_extractor, **{**TINY, "sample_every": 3})
+    monkeypatch.undo()
+    resumed = train_generator(photos, style, tmp_path / "split", steps=6, extractor=tiny_extractor, **TINY)
+    assert resumed.resumed_from == 3 and [h["step"] for h in resumed.history] == [1, 2, 3, 4, 5, 6]
+    for a, b in zip(whole.generator.weights, resumed.generator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose([h["total"] for h in resumed.history], [h["total"] for h in whole.history], rtol=1e-4)
+
+
+def test_resuming_with_other_settings_is_refused(photos, style, tiny_extractor, tmp_path):
+    train_generator(photos, style, tmp_path / "run", steps=1, extractor=tiny_extractor, **TINY)
+    with pytest.raises(StyleTransferError, match="other settings"):
+        train_generator(photos, style, tmp_path / "run", steps=2, style_weight=3.0, extractor=tiny_extractor, **TINY)
+
+
+def test_bad_settings_and_inputs(photos, style, tiny_extractor, tmp_path):
+    with pytest.raises(InputError, match="adversarial"):
+        train_generator(photos, style, tmp_path / "a", adversarial="wgan", extractor=tiny_extractor, **TINY)
+    with pytest.raises(InputError, match="size"):
+        train_generator(photos, style, tmp_path / "b", extractor=tiny_extractor, **{**TINY, "size": 16})
+    with pytest.raises(ImageError, match="no such folder"):
+        train_generator(tmp_path / "missing", style, tmp_path / "c", extractor=tiny_extractor, **TINY)
+
+
+MIRRORED = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import sys
+import numpy as np
+from styletransfer.features import FeatureExtractor
+from styletransfer.gan import CONTENT_LAYERS, STYLE_LAYERS, train_generator
+photos, style, out = sys.argv[1:]
+extractor = FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
+options = dict(steps=3, size=32, batch=4, width=4, res_blocks=1, progress=False, extractor=extractor)
+single = train_generator(photos, style, out + "/single", **options)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+assert strategy.num_replicas_in_sync == 2
+mirrored = train_generator(photos, style, out + "/mirrored", strategy=strategy, **options)
+diff = max(float(np.abs(a.numpy() - b.numpy()).max()) for a, b in zip(single.generator.weights, mirrored.generator.weights))
+print("DIFF", diff, "LOSSES", single.history[-1]["total"], mirrored.history[-1]["total"])
+"""
+
+
+def test_mirrored_strategy_matches_a_single_device(photos, tmp_path):
+    """Two logical CPUs need a fresh process: TensorFlow fixes its devices when it starts.
+
+    The losses agree to float rounding. Adam divides each gradient by its running RMS, so
+    rounding differences in near-zero gradient components can move a weight by a fraction
+    of the learning rate (1e-3); hence the weight tolerance of half of it."""
+    save_image(tmp_path / "style.png", smooth_image(9, 48, 48))
+    done = subprocess.run([sys.executable, "-c", MIRRORED, str(photos), str(tmp_path / "style.png"), str(tmp_path)],
+                          capture_output=True, text=True, cwd=REPO, timeout=600)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("DIFF")), None)
+    assert line, done.stderr[-2000:]
+    _, diff, _, single, mirrored = line.split()
+    assert float(diff) < 5e-4
+    assert float(single) == pytest.approx(float(mirrored), rel=1e-5)
+
+
+def test_cli_trains_and_applies(photos, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--content", str(photos), "--style", str(REPO / "data/styles/waves.jpg"), "--out", str(run),
+                 "--steps", "2", "--size", "32", "--batch", "2", "--width", "4", "--res-blocks", "1"]) == 0
+    assert "wrote" in capsys.readouterr().out and (run / "samples" / "step_000002.png").is_file()
+    photo = photos / "photo0.png"
+    assert main(["apply", str(run / "generator.keras"), str(photo), "-o", str(tmp_path / "one.png")]) == 0
+    assert (tmp_path / "one.png").is_file()
+    assert main(["apply", str(run / "generator.keras"), str(photo), str(photos / "photo1.png"), "-o", str(tmp_path / "many")]) == 0
+    assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["photo0.png", "photo1.png"]
+    capsys.readouterr()
+
+    assert main(["apply", str(tmp_path / "missing.keras"), str(photo), "-o", str(tmp_path / "x.png")]) == 1
+    assert main(["apply", str(run / "generator.keras"), str(photo), str(photo), "-o", str(tmp_path / "x.png")]) == 1
+    assert main(["train", "--content", str(tmp_path / "nowhere"), "--style", str(photo), "--out", str(run)]) == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 3 and all(e.startswith("styletransfer: error: ") for e in errors)
+    assert "missing.keras" in errors[0] and "folder" in errors[1] and "nowhere" in errors[2]
+    assert not (tmp_path / "x.png").exists()
