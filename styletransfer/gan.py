@@ -287,7 +287,8 @@ def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, w
         disc_width, disc_depth: the PatchGAN's size.
         checkpoint_every, sample_every: how often to write the checkpoint and a sample grid.
         seed: seeds the weights and the data; the same seed gives the same run.
-        strategy: a `tf.distribute.Strategy` (e.g. MirroredStrategy); the batch is split across its replicas.
+        strategy: a `tf.distribute.Strategy` (e.g. MirroredStrategy); the batch is split across its
+            replicas. Under MultiWorkerMirroredStrategy only the chief (worker 0) writes to `out`.
         extractor: the loss network (default: ImageNet VGG16 cut after the deepest loss layer).
 
     Ctrl-C writes a checkpoint, then raises KeyboardInterrupt. Raises ImageError / InputError
@@ -327,7 +328,8 @@ def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, w
 
     samples = data.batch(0, stream=2)  # a fixed batch for the sample grids
     dataset = strategy.experimental_distribute_dataset(_pipeline(data, styles, resumed_from, steps))
-    bar = tqdm(total=steps, initial=resumed_from, disable=not progress, desc="train")
+    chief = _is_chief(strategy)
+    bar = tqdm(total=steps, initial=resumed_from, disable=not progress or not chief, desc="train")
     start = time.perf_counter()
     try:
         for content, style_crops in dataset:
@@ -340,20 +342,31 @@ def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, w
             history.append({"step": step, "time": time.perf_counter() - start, **losses})
             bar.update(1)
             bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
-            if step % checkpoint_every == 0 or step == steps:
+            if chief and (step % checkpoint_every == 0 or step == steps):
                 _save(checkpoint, trainer, settings, history)
-            if step % sample_every == 0 or step == steps:
+            if chief and (step % sample_every == 0 or step == steps):
                 _save_samples(run_dir / "samples" / f"step_{step:06d}.png", trainer.generator, samples)
     except KeyboardInterrupt:
-        _save(checkpoint, trainer, settings, history)
+        if chief:
+            _save(checkpoint, trainer, settings, history)
         raise
     finally:
         bar.close()
     model_path = run_dir / "generator.keras"
-    with atomic_path(model_path) as tmp:
-        trainer.generator.save(tmp)
+    if chief:
+        with atomic_path(model_path) as tmp:
+            trainer.generator.save(tmp)
     return TrainResult(trainer.generator, history, run_dir, model_path, settings,
                        {str(p): r for p, r in data.skipped.items()}, resumed_from)
+
+
+def _is_chief(strategy):
+    """Whether this process writes the run folder: always, except on the non-chief workers
+    of a multi-worker strategy (they all share the folder)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    return resolver.task_type == "chief" or (resolver.task_type == "worker" and resolver.task_id == 0)
 
 
 def _pipeline(data, styles, start, steps):

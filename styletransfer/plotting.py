@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["show_images", "similarity_heatmap"]
+__all__ = ["show_images", "similarity_heatmap", "feature_grid", "loss_curves", "training_curves", "tradeoff_plot"]
 
 
 def show_images(images, titles=None, columns=None, size=3.0):
@@ -35,5 +35,67 @@ def similarity_heatmap(matrix, row_labels, column_labels, title="", cmap="viridi
         ax.text(j, i, fmt.format(value), ha="center", va="center", color="black" if value > middle else "white")
     ax.set_title(title)
     fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def feature_grid(feature_map, channels=16, columns=8, title="", size=1.4):
+    """The first `channels` channels of one (H, W, C) feature map, each scaled to its own range."""
+    maps = np.asarray(feature_map)
+    channels = min(channels, maps.shape[-1])
+    rows = int(np.ceil(channels / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows + 0.4), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for c in range(channels):
+        axes.ravel()[c].imshow(maps[..., c], cmap="magma")
+    fig.suptitle(title or f"{channels} of {maps.shape[-1]} channels, {maps.shape[0]}x{maps.shape[1]}")
+    fig.tight_layout()
+    return fig
+
+
+def loss_curves(histories, key="total", x="step", log=True, title=""):
+    """One line per run: `histories` maps a label to a `StylizeResult.history` (or any list of
+    dicts holding `x` and `key`)."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for label, history in histories.items():
+        ax.plot([h[x] for h in history], [h[key] for h in history], label=label)
+    ax.set_xlabel("time (s)" if x == "time" else x)
+    ax.set_ylabel(f"{key} loss")
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(histories, metric="accuracy", title=""):
+    """Training and validation `metric` per epoch; `histories` maps a label to a Keras
+    ``History.history`` dict."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (label, history) in enumerate(histories.items()):
+        color = f"C{i}"
+        ax.plot(history[metric], color=color, linestyle="--", label=f"{label} (train)")
+        if f"val_{metric}" in history:
+            ax.plot(history[f"val_{metric}"], color=color, label=f"{label} (test)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.legend(fontsize="small")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def tradeoff_plot(rows, x="seconds", y="style distance", label="method", title=""):
+    """A labelled scatter of `rows` (a list of dicts), e.g. time against style distance per method."""
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for i, row in enumerate(rows):
+        ax.scatter(row[x], row[y], color=f"C{i}", s=60)
+        ax.annotate(str(row[label]), (row[x], row[y]), textcoords="offset points", xytext=(6, 4))
+    ax.set_xscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title)
     fig.tight_layout()
     return fig

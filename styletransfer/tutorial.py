@@ -1,0 +1,40 @@
+"""Settings the tutorial notebooks share: the fast-mode switch and the sample data.
+
+Every notebook reads one environment variable, ``STYLETRANSFER_FAST``: set to 1 it
+switches to small images and few steps (what CI runs); unset, a reader gets the
+full-size values.
+"""
+
+import os
+from pathlib import Path
+
+from .errors import StyleTransferError
+
+__all__ = ["FAST_ENV", "fast_mode", "choose", "data_dir"]
+
+FAST_ENV = "STYLETRANSFER_FAST"
+
+
+def fast_mode():
+    """True when ``STYLETRANSFER_FAST`` is 1 / true / yes."""
+    return os.environ.get(FAST_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def choose(full, fast):
+    """`fast` in fast mode, else `full`: ``SIZE = choose(full=384, fast=64)``."""
+    return fast if fast_mode() else full
+
+
+def data_dir():
+    """The repository's ``data/`` folder (sample contents, styles, generators).
+
+    Looked for beside the current folder, its parent (notebooks run in ``notebooks/``)
+    and the package's checkout; ``STYLETRANSFER_DATA`` overrides. Raises
+    StyleTransferError if none holds ``contents/`` and ``styles/``.
+    """
+    candidates = [Path(os.environ["STYLETRANSFER_DATA"])] if os.environ.get("STYLETRANSFER_DATA") else []
+    candidates += [Path.cwd() / "data", Path.cwd().parent / "data", Path(__file__).resolve().parent.parent / "data"]
+    for folder in candidates:
+        if (folder / "contents").is_dir() and (folder / "styles").is_dir():
+            return folder
+    raise StyleTransferError(f"no sample data folder found (looked in {', '.join(map(str, candidates))}); set STYLETRANSFER_DATA")
