@@ -143,7 +143,7 @@ def build_parser():
     p.set_defaults(run=_stylize)
 
     p = commands.add_parser("train", help="train a feed-forward generator for one style (or a style collection)")
-    p.add_argument("--content", required=True, help="folder of content photos")
+    p.add_argument("--content", required=True, nargs="+", help="folder(s) of content photos, or photo files")
     p.add_argument("--style", required=True, help="a style image, or a folder of style images")
     p.add_argument("--out", required=True, help="run folder: checkpoint, samples/, generator.keras (resumed if present)")
     p.add_argument("--steps", type=int, default=2000)

@@ -81,7 +81,8 @@ def generator_adversarial_loss(kind, fake_scores):
 
 
 class ContentImages:
-    """The image files of a folder, read lazily: any number and size.
+    """Content photos read lazily from a folder (or a list of folders and files): any
+    number and size.
 
     ``batch(step)`` returns (batch, size, size, 3) random crops of random files (each scaled
     so its shorter side is `size`, then flipped at random), a function of (seed, stream, step)
@@ -89,15 +90,21 @@ class ContentImages:
     once (in a warning and in ``skipped``).
     """
 
-    def __init__(self, folder, size, batch, seed=0):
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise ImageError(f"{folder}: no such folder")
-        self.paths = sorted(p for p in folder.iterdir()
-                            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+    def __init__(self, sources, size, batch, seed=0):
+        sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+        self.paths = []
+        for source in map(Path, sources):
+            if source.is_dir():
+                self.paths += sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
+                                     and p.suffix.lower() in IMAGE_SUFFIXES)
+            elif source.is_file():
+                self.paths.append(source)
+            else:
+                raise ImageError(f"{source}: no such folder or file")
+        self.folder = ", ".join(map(str, sources))
         if not self.paths:
-            raise ImageError(f"{folder}: no images (looked for {', '.join(IMAGE_SUFFIXES)})")
-        self.folder, self.size, self.batch_size, self.seed = folder, size, batch, seed
+            raise ImageError(f"{self.folder}: no images (looked for {', '.join(IMAGE_SUFFIXES)})")
+        self.size, self.batch_size, self.seed = size, batch, seed
         self.skipped = {}
 
     def _read(self, index):
@@ -263,10 +270,10 @@ def _settings(**kwargs):
 # Settings that must match for a run folder to be resumed (the rest may change, e.g. steps).
 _RESUME_KEYS = ("size", "batch", "width", "res_blocks", "content_weight", "style_weight", "tv_weight",
                 "adversarial_weight", "adversarial", "learning_rate", "disc_learning_rate", "disc_width", "disc_depth",
-                "seed", "style")
+                "seed", "style", "content")
 
 
-def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, width=8, res_blocks=5,
+def train_generator(content, style, out, *, steps=2000, size=256, batch=4, width=8, res_blocks=5,
                     content_weight=1.0, style_weight=10.0, tv_weight=1.0, adversarial_weight=0.05,
                     adversarial="lsgan", learning_rate=1e-3, disc_learning_rate=2e-4, disc_width=32, disc_depth=3,
                     checkpoint_every=100, sample_every=100, seed=0, resume=True, strategy=None, progress=True,
@@ -274,7 +281,8 @@ def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, w
     """Train a `Generator` to stylise any photo like `style`; returns a `TrainResult`.
 
     Args:
-        content_dir: folder of content photos (any number and size; bad files are skipped).
+        content: a folder of content photos (any number and size; bad files are skipped), or a
+            list of folders and image files.
         style: a style image path or array, a list of them, or a folder (a style collection).
         out: the run folder (checkpoint, samples, ``generator.keras``); resumed if it holds a
             checkpoint of a run with the same settings and `resume` is true.
@@ -296,17 +304,19 @@ def train_generator(content_dir, style, out, *, steps=2000, size=256, batch=4, w
     """
     strategy = strategy or tf.distribute.get_strategy()
     style_id = str(style) if isinstance(style, (str, Path)) else "arrays"
+    content_id = [str(c) for c in ([content] if isinstance(content, (str, Path)) else content)]
     settings = _settings(steps=steps, size=size, batch=batch, width=width, res_blocks=res_blocks,
                          content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
                          adversarial_weight=adversarial_weight, adversarial=adversarial, learning_rate=learning_rate,
                          disc_learning_rate=disc_learning_rate, disc_width=disc_width, disc_depth=disc_depth,
-                         checkpoint_every=checkpoint_every, sample_every=sample_every, seed=seed, style=style_id)
+                         checkpoint_every=checkpoint_every, sample_every=sample_every, seed=seed, style=style_id,
+                         content=content_id)
     if batch % strategy.num_replicas_in_sync:
         raise InputError(f"batch {batch} must be a multiple of the {strategy.num_replicas_in_sync} replicas")
     run_dir = Path(out)
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(f"{run_dir}: exists and is not a folder")
-    data = ContentImages(content_dir, size, batch, seed)
+    data = ContentImages(content, size, batch, seed)
     styles = _style_images(style, size)
 
     with strategy.scope():

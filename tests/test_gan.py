@@ -56,6 +56,8 @@ def test_content_batches_depend_only_on_seed_and_step(photos, tmp_path):
     np.testing.assert_array_equal(a.batch(7), b.batch(7))
     assert a.batch(7).shape == (3, 32, 32, 3)
     assert not np.array_equal(a.batch(7), a.batch(8))
+    chosen = ContentImages([photos / "photo2.png", photos], 32, 3)
+    assert chosen.paths[0].name == "photo2.png" and len(chosen.paths) == 5
 
 
 def test_bad_files_are_skipped_and_reported_once(photos, tmp_path):
