@@ -151,18 +151,19 @@ def load_generator(path):
     return model
 
 
-def _starts(length, tile, overlap):
-    """Tile starts along one axis: multiples of 4 (the generator's downsampling grid), evenly
-    spread so that tiles of `tile` px (a multiple of 4; the last may be up to 3 px shorter) cover
-    [0, length) with neighbours overlapping by at least `overlap` px."""
+def _tiles(length, tile, overlap):
+    """(starts, size) of the tiles along one axis: n tiles of equal size (at most `tile`, a
+    multiple of 4; the last may be up to 3 px shorter) at multiples of 4 (the generator's
+    downsampling grid), covering [0, length) with neighbours overlapping by at least `overlap`."""
     if length <= tile:
-        return [0]
-    last = 4 * math.ceil((length - tile) / 4)
-    n = 2
+        return [0], length
+    n = math.ceil((length - overlap) / (tile - overlap))
     while True:
+        size = min(tile, 4 * math.ceil((length + (n - 1) * overlap) / n / 4))
+        last = 4 * math.ceil((length - size) / 4)
         starts = sorted({4 * round(i * last / (n - 1) / 4) for i in range(n)})
-        if all(b - a <= tile - overlap for a, b in zip(starts, starts[1:])):
-            return starts
+        if all(b - a <= size - overlap for a, b in zip(starts, starts[1:])):
+            return starts, size
         n += 1
 
 
@@ -182,15 +183,16 @@ def _ramp(start, size, total, overlap):
 
 def _tiled(generator, image, tile, overlap, stats):
     h, w = image.shape[:2]
+    (ys, th), (xs, tw) = _tiles(h, tile, overlap), _tiles(w, tile, overlap)
     out = np.zeros((h, w, 3), np.float32)
     total = np.zeros((h, w, 1), np.float32)
-    for y in _starts(h, tile, overlap):
-        for x in _starts(w, tile, overlap):
-            patch = generator.transform(image[None, y:y + tile, x:x + tile], stats)[0].numpy()
-            th, tw = patch.shape[:2]
-            weight = (_ramp(y, th, h, overlap)[:, None] * _ramp(x, tw, w, overlap)[None, :])[..., None]
-            out[y:y + th, x:x + tw] += weight * patch
-            total[y:y + th, x:x + tw] += weight
+    for y in ys:
+        for x in xs:
+            patch = generator.transform(image[None, y:y + th, x:x + tw], stats)[0].numpy()
+            ph, pw = patch.shape[:2]
+            weight = (_ramp(y, ph, h, overlap)[:, None] * _ramp(x, pw, w, overlap)[None, :])[..., None]
+            out[y:y + ph, x:x + pw] += weight * patch
+            total[y:y + ph, x:x + pw] += weight
     return out / total
 
 

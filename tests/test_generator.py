@@ -89,3 +89,13 @@ def test_bad_model_files_and_images_give_one_line_errors(generator, tmp_path):
         apply(generator, np.full((16, 16, 3), np.nan, np.float32))
     with pytest.raises(ImageError, match="no such file"):
         apply(generator, tmp_path / "missing.png")
+
+
+@pytest.mark.parametrize("length", [129, 200, 1000, 3000, 4001])
+def test_tiles_cover_the_axis_on_the_downsampling_grid(length):
+    from styletransfer.generator import _tiles
+
+    starts, size = _tiles(length, 1024 if length > 1000 else 128, 32)
+    assert size <= (1024 if length > 1000 else 128) and starts[0] == 0
+    assert all(s % 4 == 0 for s in starts) and starts[-1] + size >= length
+    assert all(0 < b - a <= size - 32 for a, b in zip(starts, starts[1:]))
