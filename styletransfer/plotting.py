@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["show_images", "similarity_heatmap", "feature_grid", "loss_curves", "training_curves", "tradeoff_plot"]
+__all__ = ["show_images", "similarity_heatmap", "feature_grid", "loss_curves", "loss_terms", "training_curves", "tradeoff_plot"]
 
 
 def show_images(images, titles=None, columns=None, size=3.0):
@@ -62,6 +62,22 @@ def loss_curves(histories, key="total", x="step", log=True, title=""):
         ax.plot([h[x] for h in history], [h[key] for h in history], label=label)
     ax.set_xlabel("time (s)" if x == "time" else x)
     ax.set_ylabel(f"{key} loss")
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def loss_terms(history, keys=("total", "content", "style", "tv"), log=True, title=""):
+    """The terms of one run's loss against the step: one line per key present in `history`."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for key in keys:
+        if key in history[0]:
+            ax.plot([h["step"] for h in history], [h[key] for h in history], label=key)
+    ax.set_xlabel("step")
+    ax.set_ylabel("weighted loss")
     if log:
         ax.set_yscale("log")
     ax.legend()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import StyleTransferError
 
-__all__ = ["FAST_ENV", "fast_mode", "choose", "data_dir"]
+__all__ = ["FAST_ENV", "fast_mode", "choose", "data_dir", "setup"]
 
 FAST_ENV = "STYLETRANSFER_FAST"
 
@@ -38,3 +38,16 @@ def data_dir():
         if (folder / "contents").is_dir() and (folder / "styles").is_dir():
             return folder
     raise StyleTransferError(f"no sample data folder found (looked in {', '.join(map(str, candidates))}); set STYLETRANSFER_DATA")
+
+
+def setup(seed=0):
+    """Start a notebook: seed Python, numpy and TensorFlow, and start TensorFlow's runtime
+    now, so its start-up messages appear in the Setup cell and nowhere else. Returns the
+    sample-data folder."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.constant(0.0).numpy()
+    print(("fast" if fast_mode() else "full") + f" mode, seed {seed}")
+    return data_dir()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer.cli import main
 
 

@@ -3,7 +3,7 @@ import pytest
 import keras
 
 import reference_nets as ref
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer.errors import InputError, WeightsError
 from styletransfer.features import FeatureExtractor, layer_names
 

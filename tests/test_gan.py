@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, smooth_image
+from helpers import REPO, smooth_image
 from styletransfer.cli import main
 from styletransfer.errors import ImageError, InputError, StyleTransferError
 from styletransfer.features import FeatureExtractor

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer.errors import ImageError, InputError, StyleTransferError
 from styletransfer.generator import Generator, InstanceNormalization, apply, load_generator
 from styletransfer.images import resize_image, save_image

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 import reference_nets as ref
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer import metrics
 from styletransfer.errors import InputError
 from styletransfer.features import FeatureExtractor

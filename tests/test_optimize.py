@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer import colors
 from styletransfer.cli import main
 from styletransfer.errors import ImageError, InputError

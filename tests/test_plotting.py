@@ -35,6 +35,8 @@ def test_curves_plot_the_histories():
     fig = plotting.loss_curves({"run": history}, x="time")
     (line,) = fig.axes[0].lines
     np.testing.assert_allclose(line.get_xdata(), [0.1, 0.2, 0.3, 0.4, 0.5])
+    fig = plotting.loss_terms([{"step": 1, "total": 3.0, "content": 1.0, "style": 2.0}], keys=("total", "style", "tv"))
+    assert [line.get_label() for line in fig.axes[0].lines] == ["total", "style"]
     fig = plotting.training_curves({"a": {"accuracy": [0.1, 0.5], "val_accuracy": [0.2, 0.4]}})
     assert [list(line.get_ydata()) for line in fig.axes[0].lines] == [[0.1, 0.5], [0.2, 0.4]]
     fig = plotting.tradeoff_plot([{"method": "x", "seconds": 2.0, "style distance": 0.3}])

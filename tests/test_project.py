@@ -3,7 +3,7 @@
 import re
 import tomllib
 
-from conftest import REPO
+from helpers import REPO
 
 
 def _name(requirement):
@@ -41,3 +41,15 @@ def test_ci_runs_the_readme_test_command():
     test_command = next(c.strip() for c in commands if "pytest" in c)
     assert test_command in ci
 
+
+
+def test_fast_mode_switch(monkeypatch):
+    from styletransfer import tutorial
+
+    monkeypatch.setenv(tutorial.FAST_ENV, "1")
+    assert tutorial.fast_mode() and tutorial.choose(full=384, fast=64) == 64
+    monkeypatch.setenv(tutorial.FAST_ENV, "0")
+    assert not tutorial.fast_mode() and tutorial.choose(full=384, fast=64) == 384
+    monkeypatch.delenv(tutorial.FAST_ENV)
+    assert tutorial.choose(full=1, fast=2) == 1
+    assert (tutorial.data_dir() / "contents" / "chelsea.jpg").is_file()

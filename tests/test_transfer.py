@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer.errors import InputError
 from styletransfer.transfer import TRAIN_PART, build_classifier, crop_dataset
 

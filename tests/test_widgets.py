@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import smooth_image
+from helpers import smooth_image
 from styletransfer.features import FeatureExtractor
 from styletransfer.images import save_image
 from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS

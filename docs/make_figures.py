@@ -1,0 +1,67 @@
+"""Render the README's figures from full-size runs with the real ImageNet weights.
+
+    python docs/make_figures.py [stylize] [losses] [similarity] [generator]   (default: all)
+
+Each figure is written atomically to docs/<name>.png; the README shows it with this
+command as its caption.
+"""
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from styletransfer import images, metrics, plotting  # noqa: E402
+from styletransfer._atomic import atomic_path  # noqa: E402
+from styletransfer.features import FeatureExtractor  # noqa: E402
+from styletransfer.generator import apply, load_generator  # noqa: E402
+from styletransfer.optimize import STYLE_LAYERS, stylize  # noqa: E402
+
+DOCS = Path(__file__).parent
+DATA = DOCS.parent / "data"
+
+
+def save(fig, name):
+    with atomic_path(DOCS / f"{name}.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
+    print(f"wrote {DOCS / name}.png")
+
+
+def stylize_figure():
+    photo = images.load_image(DATA / "contents" / "chelsea.jpg", max_side=384)
+    style = images.load_image(DATA / "styles" / "strokes.jpg")
+    result = stylize(photo, style, steps=300)
+    save(plotting.show_images([photo, style, result.image], ["content", "style", "L-BFGS, 300 steps, 384 px"], size=4), "stylize")
+
+
+def losses_figure():
+    photo = images.load_image(DATA / "contents" / "coffee.jpg", max_side=256)
+    style = images.load_image(DATA / "styles" / "waves.jpg")
+    runs = {name: stylize(photo, style, steps=200, optimizer=name).history for name in ("adam", "lbfgs")}
+    save(plotting.loss_curves(runs, x="time", title="total loss against time, 256 px"), "losses")
+
+
+def similarity_figure():
+    extractor = FeatureExtractor(list(STYLE_LAYERS))
+    styles = images.load_folder(DATA / "styles", max_side=256)
+    contents = images.load_folder(DATA / "contents", max_side=256)
+    matrix = metrics.set_similarity(extractor, styles.images, contents.images, "gram")
+    save(plotting.similarity_heatmap(matrix, [p.stem for p in styles.paths], [p.stem for p in contents.paths],
+                                     title="Gram distance, styles x contents (lower = closer)"), "similarity")
+
+
+def generator_figure():
+    generator = load_generator(DATA / "generators" / "strokes.keras")
+    photos = images.load_folder(DATA / "contents", max_side=384)
+    outputs = apply(generator, photos.images)
+    titles = [p.stem + (" (unseen)" if p.stem == "chelsea" else "") for p in photos.paths]
+    save(plotting.show_images(photos.images + outputs, titles + [""] * len(outputs), columns=len(outputs), size=3.2), "generator")
+
+
+FIGURES = {"stylize": stylize_figure, "losses": losses_figure, "similarity": similarity_figure, "generator": generator_figure}
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or FIGURES:
+        FIGURES[name]()

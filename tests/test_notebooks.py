@@ -1,0 +1,65 @@
+"""The stored notebooks: one per chapter, in reading order, with the agreed structure and
+no outputs except the small text references nbval checks. (nbval runs them: see pyproject.toml.)"""
+
+import json
+
+import pytest
+
+from helpers import REPO
+
+CHAPTERS = [
+    "01_background_and_tour",
+    "02_transfer_learning",
+    "03_cnn_math",
+    "04_feature_extraction",
+    "05_style_and_similarity",
+    "06_optimization_stylization",
+    "07_gan_generator",
+    "08_evaluation_and_outlook",
+]
+MARKER = "# NBVAL_CHECK_OUTPUT"
+
+
+def load(name):
+    return json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text())
+
+
+def test_one_notebook_per_chapter_in_reading_order():
+    stored = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert stored == CHAPTERS
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_structure_purpose_setup_summary_exercises(name):
+    cells = load(name)["cells"]
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    assert markdown[0].startswith("# ") and "**Purpose.**" in markdown[0]
+    assert "## Setup" in markdown[1]
+    assert any("## Summary" in m for m in markdown[-3:]) and "## Exercises" in markdown[-1]
+    setup = "".join(cells[2]["source"])
+    assert "tutorial.setup(" in setup and "from styletransfer" in setup
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_only_checked_cells_keep_text_outputs(name):
+    nb = load(name)
+    assert "widgets" not in nb["metadata"]
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        if source.startswith(MARKER):
+            assert cell["outputs"], f"checked cell without a reference output: {source[:60]!r}"
+            assert cell["execution_count"] is not None
+            for output in cell["outputs"]:
+                assert output["output_type"] in ("stream", "execute_result")
+                assert set(output.get("data", {})) <= {"text/plain"}
+        else:
+            assert cell["outputs"] == [] and cell["execution_count"] is None, f"stored output in {name}: {source[:60]!r}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_cells_are_short(name):
+    for cell in load(name)["cells"]:
+        if cell["cell_type"] == "code":
+            assert len("".join(cell["source"]).splitlines()) <= 25
