@@ -18,16 +18,11 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from _timing import timed
 from styletransfer import weights
 from styletransfer.features import FeatureExtractor
 
 
-def timed(fn, repeats):
-    fn()  # warm-up (tracing)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats
 
 
 def main():

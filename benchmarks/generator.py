@@ -12,21 +12,15 @@ Prints
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from _timing import timed
 from styletransfer.gan import train_generator
 from styletransfer.generator import Generator, apply
 
 
-def timed(fn, repeats):
-    fn()  # warm up: graph tracing, memory allocation
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats
 
 
 def main():

@@ -60,14 +60,7 @@ def loss_curves(histories, key="total", x="step", log=True, title=""):
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for label, history in histories.items():
         ax.plot([h[x] for h in history], [h[key] for h in history], label=label)
-    ax.set_xlabel("time (s)" if x == "time" else x)
-    ax.set_ylabel(f"{key} loss")
-    if log:
-        ax.set_yscale("log")
-    ax.legend()
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, "time (s)" if x == "time" else x, f"{key} loss", log, title)
 
 
 def loss_terms(history, keys=("total", "content", "style", "tv"), log=True, title=""):
@@ -76,8 +69,12 @@ def loss_terms(history, keys=("total", "content", "style", "tv"), log=True, titl
     for key in keys:
         if key in history[0]:
             ax.plot([h["step"] for h in history], [h[key] for h in history], label=key)
-    ax.set_xlabel("step")
-    ax.set_ylabel("weighted loss")
+    return _finish(fig, ax, "step", "weighted loss", log, title)
+
+
+def _finish(fig, ax, xlabel, ylabel, log, title):
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if log:
         ax.set_yscale("log")
     ax.legend()
