@@ -38,7 +38,7 @@ from ._atomic import atomic_path
 from .errors import ImageError, InputError, StyleTransferError
 from .features import FeatureExtractor
 from .generator import Generator, InstanceNormalization
-from .images import IMAGE_SUFFIXES, check_image, load_folder, load_image, resize_image, save_image
+from .images import IMAGE_SUFFIXES, check_image, image_files, load_folder, load_image, resize_image, save_image
 from .metrics import gram_matrix, total_variation_loss
 
 __all__ = ["train_generator", "TrainResult", "PatchDiscriminator", "ContentImages", "discriminator_loss", "generator_adversarial_loss", "random_crop",
@@ -95,8 +95,7 @@ class ContentImages:
         self.paths = []
         for source in map(Path, sources):
             if source.is_dir():
-                self.paths += sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
-                                     and p.suffix.lower() in IMAGE_SUFFIXES)
+                self.paths += image_files(source)
             elif source.is_file():
                 self.paths.append(source)
             else:
@@ -187,10 +186,11 @@ class _Trainer:
         self.g_opt = keras.optimizers.Adam(s["learning_rate"], beta_1=0.9)
         self.g_opt.build(self.generator.trainable_variables)
         self.extractor = extractor
-        self.style_targets = {}
-        for name in STYLE_LAYERS:
-            grams = [gram_matrix(extractor(style[None])[name])[0] for style in styles]
-            self.style_targets[name] = tf.constant(tf.reduce_mean(tf.stack(grams), axis=0))
+        style_features = [extractor(style[None]) for style in styles]  # one VGG16 pass per style image
+        self.style_targets = {
+            name: tf.constant(tf.reduce_mean(tf.stack([gram_matrix(f[name])[0] for f in style_features]), axis=0))
+            for name in STYLE_LAYERS
+        }
         self.style_scale = {n: float(tf.reduce_mean(tf.square(g))) for n, g in self.style_targets.items()}
         if self.adversarial:
             self.discriminator = PatchDiscriminator(s["disc_width"], s["disc_depth"])

@@ -17,7 +17,7 @@ from ._atomic import atomic_path
 from .errors import ImageError, InputError
 from .features import MIN_SIZE
 
-__all__ = ["IMAGE_SUFFIXES", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
+__all__ = ["IMAGE_SUFFIXES", "image_files", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -113,6 +113,13 @@ class Folder:
         return len(self.paths)
 
 
+def image_files(folder):
+    """The image files of a folder, sorted by name: not recursive; hidden files and suffixes
+    other than `IMAGE_SUFFIXES` are left out."""
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 def load_folder(folder, size=None, max_side=None, skip_bad=False, min_size=MIN_SIZE):
     """Load every image file of a folder (sorted by name, not recursive; hidden files and
     non-image suffixes ignored) with `load_image`'s options.
@@ -124,9 +131,8 @@ def load_folder(folder, size=None, max_side=None, skip_bad=False, min_size=MIN_S
     folder = Path(folder)
     if not folder.is_dir():
         raise ImageError(f"{folder}: no such folder")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
     images, paths, skipped = [], [], []
-    for path in files:
+    for path in image_files(folder):
         try:
             images.append(load_image(path, size=size, max_side=max_side, min_size=min_size))
             paths.append(path)

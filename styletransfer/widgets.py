@@ -5,13 +5,12 @@ they render as a widget view and do nothing until a button is pressed.
 """
 
 import io
-from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
 from PIL import Image
 
-from .images import IMAGE_SUFFIXES, load_image
+from .images import image_files, load_image
 from .optimize import stylize
 
 __all__ = ["StylizePanel", "png_bytes"]
@@ -25,8 +24,7 @@ def png_bytes(image):
 
 
 def _image_options(folder):
-    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    return [(p.stem, str(p)) for p in files]
+    return [(p.stem, str(p)) for p in image_files(folder)]
 
 
 class StylizePanel:
