@@ -6,7 +6,8 @@ Generator: reflection-padded convolutions with instance normalisation,
     -> two (nearest x2 resize, 3x3 conv) upsamplings (2w, w) -> 9x9 conv (3) -> (tanh + 1) / 2
 
 Upsampling by resize-then-convolve avoids the checkerboard artefacts of transposed
-convolutions (Odena et al., 2016). Inputs of any size work: they are reflection-padded
+convolutions (Odena et al., 2016); `upsample_conv` computes it exactly without making the
+upsampled copy. Inputs of any size work: they are reflection-padded
 to a multiple of 4 and the output is cropped back, so the output has the input's shape.
 
 Instance normalisation, per image and channel over the positions p:
@@ -29,7 +30,7 @@ import tensorflow as tf
 from .errors import InputError, StyleTransferError
 from .images import check_image, load_image, resize_image
 
-__all__ = ["Generator", "InstanceNormalization", "apply", "load_generator", "MIN_INPUT"]
+__all__ = ["Generator", "InstanceNormalization", "apply", "load_generator", "upsample_conv", "conv_on_blocks", "MIN_INPUT"]
 
 MIN_INPUT = 8  # smallest image side the generator accepts
 TILE = 1024  # photos with a longer side above this are processed in tiles
@@ -52,7 +53,8 @@ class InstanceNormalization(keras.layers.Layer):
 
     def call(self, x, stats=None):
         mean, var = tf.nn.moments(x, axes=[1, 2], keepdims=True) if stats is None else stats
-        return self.gamma * (x - mean) * tf.math.rsqrt(var + self.epsilon) + self.beta
+        scale = self.gamma * tf.math.rsqrt(var + self.epsilon)  # (B, 1, 1, C): two passes over x, not four
+        return x * scale + (self.beta - mean * scale)
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
@@ -60,6 +62,65 @@ class InstanceNormalization(keras.layers.Layer):
 
 def _reflect(x, pad):
     return tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
+
+
+# Row (and column) taps of the two output phases of a nearest x2 upsampling followed by a
+# reflection-padded 3x3 convolution: output row 2i sees input rows i-1, i, i (phase 0),
+# output row 2i+1 sees rows i, i, i+1 (phase 1).
+_PHASE_TAPS = np.array([[[1, 0, 0], [0, 1, 1]], [[1, 1, 0], [0, 0, 1]]], np.float32)
+
+
+def upsample_conv(x, kernel):
+    """``conv3x3(reflect_pad_1(nearest_resize_x2(x)), kernel)``, computed at x's resolution.
+
+    Each of the four output phases (a, b) (even/odd rows and columns) is a 2x2 convolution
+    of x padded by 1 (symmetric) with the merged kernel K_ab = T_a k T_b^T (T: `_PHASE_TAPS`).
+    One 2x2 convolution gives all four phases, which are then interleaved: the same result
+    with 4/9 of the multiplications and no upsampled copy of x.
+    """
+    h, w = tf.shape(x)[1], tf.shape(x)[2]
+    taps = tf.constant(_PHASE_TAPS)
+    phases = tf.einsum("apr,bqs,rsio->pqioab", taps, taps, kernel)
+    cin, cout = kernel.shape[2], kernel.shape[3]
+    q = tf.nn.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC"),
+                     tf.reshape(phases, (2, 2, cin, cout * 4)), strides=1, padding="VALID")
+    q = tf.reshape(q, tf.concat([tf.shape(q)[:3], [cout, 2, 2]], 0))
+    out = tf.concat([q[:, a:a + h, b:b + w, :, a, b] for a in (0, 1) for b in (0, 1)], axis=-1)
+    return tf.nn.depth_to_space(out, 2)
+
+
+def _block_taps(size):
+    """S[u, p, a, r] = 1 where a + r = 2u + p: kernel row r of output phase a reads row p of
+    the 2x2 block u rows further down."""
+    taps = np.zeros((size // 2 + 1, 2, 2, size), np.float32)
+    for a in range(2):
+        for r in range(size):
+            taps[(a + r) // 2, (a + r) % 2, a, r] = 1
+    return taps
+
+
+def conv_on_blocks(x, kernel):
+    """``conv2d(x, kernel, padding="VALID")`` for an odd square kernel, computed on 2x2 blocks.
+
+    With x' = space_to_depth(x, 2) and y' = space_to_depth(y, 2), y' is a VALID convolution
+    of x' with the (size // 2 + 1)-square kernel K[u, v, (p, q, i), (a, b, o)] =
+    sum_rs S[u, p, a, r] S[v, q, b, s] k[r, s, i, o] (S: `_block_taps`). Four times the
+    channels at a quarter of the positions: the same result, faster for the generator's
+    last layer (8 channels in, 3 out) on CPUs.
+    """
+    size, cin, cout = kernel.shape[0], kernel.shape[2], kernel.shape[3]
+    taps = tf.constant(_block_taps(size))
+    blocks = tf.reshape(tf.einsum("upar,vqbs,rsio->uvpqiabo", taps, taps, kernel), (size // 2 + 1,) * 2 + (4 * cin, 4 * cout))
+    h, w = tf.shape(x)[1] - size + 1, tf.shape(x)[2] - size + 1
+    x = tf.pad(x, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]])  # an even size; the extra row reaches only cropped outputs
+    y = tf.nn.depth_to_space(tf.nn.conv2d(tf.nn.space_to_depth(x, 2), blocks, strides=1, padding="VALID"), 2)
+    return y[:, :h, :w]
+
+
+def _build(layer, input_shape):
+    """Create a layer's weights for layers whose kernel is used directly, not by calling them."""
+    if not layer.built:
+        layer.build(input_shape)
 
 
 @keras.saving.register_keras_serializable(package="styletransfer")
@@ -97,22 +158,21 @@ class Generator(keras.Model):
         x = tf.pad(x, [[0, 0], [0, (-h) % 4], [0, (-w) % 4], [0, 0]], mode="REFLECT")
         used = []
 
-        def conv_norm(y, conv, pad):
-            s = conv(_reflect(y, pad))
+        def norm(s):
             moments = tf.nn.moments(s, axes=[1, 2], keepdims=True) if stats is None else stats[len(used)]
-            s = self.norms[len(used)](s, stats=moments)
             used.append(moments)
-            return s
+            return self.norms[len(used) - 1](s, stats=moments)
 
-        x = tf.nn.relu(conv_norm(x, self.in_conv, self.kernel // 2))
+        x = tf.nn.relu(norm(self.in_conv(_reflect(x, self.kernel // 2))))
         for conv in self.down_convs:
-            x = tf.nn.relu(conv_norm(x, conv, 1))
+            x = tf.nn.relu(norm(conv(_reflect(x, 1))))
         for conv_a, conv_b in zip(self.res_convs[::2], self.res_convs[1::2]):
-            x = x + conv_norm(tf.nn.relu(conv_norm(x, conv_a, 1)), conv_b, 1)
+            x = x + norm(conv_b(_reflect(tf.nn.relu(norm(conv_a(_reflect(x, 1)))), 1)))
         for conv in self.up_convs:
-            x = tf.image.resize(x, 2 * tf.shape(x)[1:3], method="nearest")
-            x = tf.nn.relu(conv_norm(x, conv, 1))
-        x = self.out_conv(_reflect(x, self.kernel // 2))
+            _build(conv, x.shape)
+            x = tf.nn.relu(norm(upsample_conv(x, conv.kernel)))
+        _build(self.out_conv, x.shape)
+        x = conv_on_blocks(_reflect(x, self.kernel // 2), self.out_conv.kernel) + self.out_conv.bias
         return (tf.tanh(x[:, :h, :w, :]) + 1.0) / 2.0, used
 
     def call(self, images, stats=None):

@@ -3,7 +3,7 @@ import pytest
 
 from helpers import smooth_image
 from styletransfer.errors import ImageError, InputError, StyleTransferError
-from styletransfer.generator import Generator, InstanceNormalization, apply, load_generator
+from styletransfer.generator import Generator, InstanceNormalization, apply, load_generator, conv_on_blocks, upsample_conv
 from styletransfer.images import resize_image, save_image
 
 
@@ -34,6 +34,26 @@ def test_instance_normalization_matches_numpy(rng):
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-4, atol=1e-4)
     given = (np.zeros_like(mean), np.ones_like(var))
     np.testing.assert_allclose(layer(x, stats=given).numpy(), np.arange(1, 5) * x / np.sqrt(1 + 1e-5) + 0.5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 7, 3), (1, 1, 4, 2)])
+def test_upsample_conv_equals_resize_pad_and_convolve_in_numpy(rng, shape):
+    x = rng.normal(size=shape).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, shape[-1], 4)).astype(np.float32)
+    up = np.repeat(np.repeat(x, 2, axis=1), 2, axis=2)  # nearest x2
+    padded = np.pad(up, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    h, w = up.shape[1:3]
+    expected = sum(np.einsum("bhwi,io->bhwo", padded[:, r:r + h, s:s + w], kernel[r, s]) for r in range(3) for s in range(3))
+    np.testing.assert_allclose(upsample_conv(x, kernel).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, size", [((2, 14, 11, 3), 9), ((1, 9, 8, 2), 5), ((1, 4, 7, 1), 3)])
+def test_conv_on_blocks_equals_a_direct_convolution_in_numpy(rng, shape, size):
+    x = rng.normal(size=shape).astype(np.float32)
+    kernel = rng.normal(size=(size, size, shape[-1], 3)).astype(np.float32)
+    h, w = shape[1] - size + 1, shape[2] - size + 1
+    expected = sum(np.einsum("bhwi,io->bhwo", x[:, r:r + h, s:s + w], kernel[r, s]) for r in range(size) for s in range(size))
+    np.testing.assert_allclose(conv_on_blocks(x, kernel).numpy(), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_each_image_is_normalised_on_its_own(generator):
