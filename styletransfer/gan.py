@@ -227,23 +227,25 @@ class _Trainer:
             losses["adversarial"] = s["adversarial_weight"] * generator_adversarial_loss(s["adversarial"], fake_scores)
         return losses
 
+    def discriminator_step(self, fake, style_crops, replicas):
+        with tf.GradientTape() as tape:
+            d_loss = discriminator_loss(self.settings["adversarial"], self.discriminator(style_crops), self.discriminator(fake))
+            scaled = d_loss / replicas
+        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
+        self.d_opt.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        return scaled
+
     def replica_step(self, content, style_crops):
         """One step on this replica's share of the batch; losses are divided by the number of
         replicas so that the optimisers' sum over replicas is the mean over the global batch."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         out = {}
-        if self.adversarial:
-            fake = self.generator(content)
-            with tf.GradientTape() as tape:
-                d_loss = discriminator_loss(self.settings["adversarial"], self.discriminator(style_crops),
-                                            self.discriminator(fake))
-                scaled = d_loss / replicas
-            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-            self.d_opt.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-            out["discriminator"] = scaled
         content_features = self.extractor.model(content)
         with tf.GradientTape() as tape:
             fake = self.generator(content)
+            if self.adversarial:  # the discriminator's step first, on the same generated images
+                with tape.stop_recording():
+                    out["discriminator"] = self.discriminator_step(fake, style_crops, replicas)
             losses = self.generator_losses(content_features, fake, self.discriminator(fake) if self.adversarial else None)
             total = tf.add_n(list(losses.values())) / replicas
         grads = tape.gradient(total, self.generator.trainable_variables)
