@@ -71,7 +71,8 @@ def _train(args):
         print(f"resumed at step {result.resumed_from}")
     last = result.history[-1] if result.history else {}
     summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "time"))
-    print(f"wrote {result.model_path} after {len(result.history)} steps ({summary})")
+    action = "wrote" if result.wrote else "worker 0 writes"
+    print(f"{action} {result.model_path} after {len(result.history)} steps ({summary})")
 
 
 def _strategy(name):

@@ -151,7 +151,8 @@ def random_crop(image, size, rng):
 class TrainResult:
     """What `train_generator` returns: the generator, the per-step loss history, the run
     folder, the exported model path, the settings, the skipped content files
-    ({path: reason}) and the step the run started from (0, or where it resumed)."""
+    ({path: reason}), the step the run started from (0, or where it resumed) and whether this
+    process wrote the run folder (under a multi-worker strategy only worker 0 does)."""
 
     generator: Generator
     history: list
@@ -160,6 +161,7 @@ class TrainResult:
     settings: dict
     skipped: dict
     resumed_from: int
+    wrote: bool
 
 
 def _style_images(style, size):
@@ -369,7 +371,7 @@ def train_generator(content, style, out, *, steps=2000, size=256, batch=4, width
         with atomic_path(model_path) as tmp:
             trainer.generator.save(tmp)
     return TrainResult(trainer.generator, history, run_dir, model_path, settings,
-                       {str(p): r for p, r in data.skipped.items()}, resumed_from)
+                       {str(p): r for p, r in data.skipped.items()}, resumed_from, chief)
 
 
 def _is_chief(strategy):

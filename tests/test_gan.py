@@ -1,3 +1,6 @@
+import json
+import os
+import socket
 import subprocess
 import sys
 
@@ -157,6 +160,37 @@ def test_mirrored_strategy_matches_a_single_device(photos, tmp_path):
     _, diff, _, single, mirrored = line.split()
     assert float(diff) < 5e-4
     assert float(single) == pytest.approx(float(mirrored), rel=1e-5)
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_train_in_step_and_only_worker_0_writes(photos, tmp_path):
+    """MultiWorkerMirroredStrategy with two processes on this machine, as on two machines:
+    both run the same synchronised steps; the run folder is written by worker 0 only."""
+    cluster = [f"localhost:{port}" for port in _free_ports(2)]
+    workers = []
+    for index in range(2):
+        config = {"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}}
+        command = [sys.executable, "-m", "styletransfer", "train", "--strategy", "multiworker", "--content", str(photos),
+                   "--style", str(REPO / "data/styles/waves.jpg"), "--out", str(tmp_path / f"run{index}"),
+                   "--steps", "2", "--size", "32", "--batch", "2", "--width", "4", "--res-blocks", "1"]
+        workers.append(subprocess.Popen(command, env={**os.environ, "TF_CONFIG": json.dumps(config)}, cwd=REPO,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = [worker.communicate(timeout=600) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
+    lines = [out.strip().splitlines()[-1] for out, _ in outputs]
+    assert lines[0].startswith(f"wrote {tmp_path / 'run0' / 'generator.keras'} after 2 steps")
+    assert lines[1].startswith("worker 0 writes") and lines[1].split("(")[-1] == lines[0].split("(")[-1]  # same losses
+    assert (tmp_path / "run0" / "generator.keras").is_file()
+    assert not (tmp_path / "run1").exists() or not any((tmp_path / "run1").rglob("*.*"))
 
 
 def test_cli_trains_and_applies(photos, tmp_path, capsys):
