@@ -159,9 +159,10 @@ class Generator(keras.Model):
         used = []
 
         def norm(s):
+            layer = self.norms[len(used)]
             moments = tf.nn.moments(s, axes=[1, 2], keepdims=True) if stats is None else stats[len(used)]
             used.append(moments)
-            return self.norms[len(used) - 1](s, stats=moments)
+            return layer(s, stats=moments)
 
         x = tf.nn.relu(norm(self.in_conv(_reflect(x, self.kernel // 2))))
         for conv in self.down_convs:
