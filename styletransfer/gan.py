@@ -39,7 +39,7 @@ from .errors import ImageError, InputError, StyleTransferError
 from .features import FeatureExtractor
 from .generator import Generator, InstanceNormalization
 from .images import IMAGE_SUFFIXES, check_image, image_files, load_folder, load_image, resize_image, save_image
-from .metrics import gram_matrix, total_variation_loss
+from .metrics import gram_matrix, style_loss, total_variation_loss
 
 __all__ = ["train_generator", "TrainResult", "PatchDiscriminator", "ContentImages", "discriminator_loss", "generator_adversarial_loss", "random_crop",
            "CONTENT_LAYERS", "STYLE_LAYERS"]
@@ -218,8 +218,7 @@ class _Trainer:
             content_term += w * tf.reduce_mean(per_image)
         style_term = 0.0
         for name, w in STYLE_LAYERS.items():
-            diff = gram_matrix(features[name]) - self.style_targets[name]
-            style_term += w * tf.reduce_mean(tf.square(diff)) / self.style_scale[name]
+            style_term += w * style_loss(features[name], self.style_targets[name]) / self.style_scale[name]
         losses = {
             "content": s["content_weight"] * content_term / sum(CONTENT_LAYERS.values()),
             "style": s["style_weight"] * style_term / sum(STYLE_LAYERS.values()),
