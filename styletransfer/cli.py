@@ -98,7 +98,7 @@ def _apply(args):
         images.output_format(out)
     for path in args.images:
         target = out / (Path(path).stem + ".png") if to_folder else out
-        images.save_image(target, apply(generator, images.load_image(path, min_size=8), tile=args.tile))
+        images.save_image(target, apply(generator, path, tile=args.tile))
         print(f"wrote {target}")
 
 
