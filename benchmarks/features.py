@@ -23,8 +23,6 @@ from styletransfer import weights
 from styletransfer.features import FeatureExtractor
 
 
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256)

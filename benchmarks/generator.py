@@ -21,8 +21,6 @@ from styletransfer.gan import train_generator
 from styletransfer.generator import Generator, apply
 
 
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=8)
