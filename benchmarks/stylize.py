@@ -1,7 +1,7 @@
 """Stylisation speed against a plain reference loop, in one process, on the same
 images, network, layers and loss.
 
-    python benchmarks/stylize.py [--reference-steps 500]
+    python benchmarks/stylize.py [--reference-steps 500] [--rounds 3]
 
 The reference is the loop of the public TensorFlow style-transfer tutorial: a Keras
 VGG16 model whose outputs are the chosen layers, style targets computed once, and one
@@ -10,7 +10,9 @@ VGG16 model whose outputs are the chosen layers, style targets computed once, an
 tutorial's own epsilon of 0.1 is meant for its summed loss; on this mean loss Adam's
 standard epsilon keeps the step the same size as there).
 
-Prints (1) time per optimisation step at 256 and 512 px, ours / reference, and
+Prints (1) time per optimisation step at 256 and 512 px, ours / reference, measured in
+alternating rounds so that both loops see the same machine load (the first steps of each
+round, which include tracing, excluded), and
 (2) time to quality: wall time until the full-resolution loss falls below the loss the
 reference reaches after --reference-steps steps at 256 px, for Adam, L-BFGS and
 L-BFGS with a 2-level pyramid, each as a ratio to the reference's time.
@@ -24,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from styletransfer import images, weights
+from styletransfer.features import FeatureExtractor
 from styletransfer.metrics import gram_matrix
 from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT, stylize
 
@@ -31,9 +34,8 @@ CONTENT = "data/contents/chelsea.jpg"
 STYLE = "data/styles/strokes.jpg"
 
 
-def reference_run(content, style, steps):
-    """The tutorial's loop; returns (losses per step, seconds since start per step)."""
-    start = time.perf_counter()
+def reference_step(content, style):
+    """The tutorial's setup; returns its `tf.function` Adam step, which returns the loss."""
     w = weights.load_weights("vgg16")
     vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
     convs = [layer for layer in vgg.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -64,9 +66,14 @@ def reference_run(content, style, steps):
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
         return loss
 
+    return train_step
+
+
+def reference_run(step, steps, start):
+    """`steps` reference steps; returns (losses per step, seconds since `start` per step)."""
     losses, times = [], []
     for _ in range(steps):
-        losses.append(float(train_step()))
+        losses.append(float(step()))
         times.append(time.perf_counter() - start)
     return np.array(losses), np.array(times)
 
@@ -85,20 +92,28 @@ def time_to(history, threshold, final_size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference-steps", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    print("1. time per optimisation step (Adam), ours / reference")
+    print(f"1. time per optimisation step (Adam), ours / reference: {args.rounds} rounds of 15 steps each, alternating")
     for size in (256, 512):
         content = images.load_image(CONTENT, max_side=size)
         style = images.load_image(STYLE, max_side=size)
-        _, ref_times = reference_run(content, style, 15)
-        ours = stylize(content, style, optimizer="adam", steps=15, progress=False)
-        ref_t, our_t = per_step(ref_times), per_step(np.array([h["time"] for h in ours.history]))
-        print(f"   {size} px: reference {ref_t:.3f} s/step, ours {our_t:.3f} s/step, ratio {our_t / ref_t:.2f}")
+        step = reference_step(content, style)
+        extractor = FeatureExtractor(list(CONTENT_LAYERS) + list(STYLE_LAYERS))
+        ratios = []
+        for _ in range(args.rounds):
+            ref_t = per_step(reference_run(step, 15, time.perf_counter())[1])
+            ours = stylize(content, style, optimizer="adam", steps=15, progress=False, extractor=extractor)
+            our_t = per_step(np.array([h["time"] for h in ours.history]))
+            ratios.append(our_t / ref_t)
+            print(f"   {size} px: reference {ref_t:.3f} s/step, ours {our_t:.3f} s/step, ratio {our_t / ref_t:.2f}")
+        print(f"   {size} px: median ratio {np.median(ratios):.2f}")
 
     content = images.load_image(CONTENT, max_side=256)
     style = images.load_image(STYLE, max_side=256)
-    ref_losses, ref_times = reference_run(content, style, args.reference_steps)
+    start = time.perf_counter()
+    ref_losses, ref_times = reference_run(reference_step(content, style), args.reference_steps, start)
     threshold, ref_time = ref_losses[-1], ref_times[-1]
     print(f"\n2. time to quality at 256 px: the reference reaches loss {threshold:.4f} after "
           f"{args.reference_steps} steps in {ref_time:.1f} s")
