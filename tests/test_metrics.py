@@ -138,3 +138,55 @@ def test_lpips_properties(lpips_images, net):
 def test_lpips_rejects_mismatched_shapes(lpips_images):
     with pytest.raises(InputError, match="same shape"):
         metrics.lpips(lpips_images[0], lpips_images[0][:40], "vgg")
+
+
+def test_laplacian_pyramid_reconstructs_the_image_and_flat_images_have_no_bands(rng):
+    image = rng.uniform(size=(37, 50, 3)).astype(np.float32)
+    levels = metrics.laplacian_pyramid(image, 4)
+    assert [lv.shape[:2] for lv in levels] == [(37, 50), (19, 25), (10, 13), (5, 7)]
+    rebuilt = levels[-1]
+    for band in levels[-2::-1]:
+        rebuilt = band + metrics._upsample(rebuilt, band.shape)
+    np.testing.assert_allclose(rebuilt, image, atol=1e-5)
+    flat = metrics.laplacian_pyramid(np.full((32, 32, 3), 0.4, np.float32), 3)
+    assert all(np.abs(band).max() < 1e-6 for band in flat[:-1])
+    np.testing.assert_allclose(flat[-1], 0.4, atol=1e-6)
+
+
+def test_sliced_wasserstein_matches_scipy_per_direction(rng):
+    from scipy.stats import wasserstein_distance
+
+    a, b = rng.normal(size=(200, 5)), rng.normal(1.0, 2.0, size=(200, 5))
+    directions = rng.normal(size=(5, 7))
+    directions /= np.linalg.norm(directions, axis=0)
+    expected = np.mean([wasserstein_distance(a @ d, b @ d) for d in directions.T])
+    np.testing.assert_allclose(metrics._sliced_wasserstein(a, b, directions), expected, rtol=1e-10)
+
+
+def test_style_distance_ignores_position_and_sees_texture_colour_and_contrast():
+    from scipy import ndimage
+
+    noise = np.random.default_rng(2).uniform(size=(160, 160, 3)).astype(np.float32)
+    texture = np.clip(0.5 + 2 * (ndimage.gaussian_filter(noise, (1, 1, 0)) - 0.5), 0, 1)  # stationary
+    style = (texture * [0.9, 0.5, 0.3] + [0.05, 0.3, 0.6]).astype(np.float32)  # in orange-blue tones
+    same = metrics.style_distance(style, style)
+    shifted = metrics.style_distance(style[:, 20:], style[:, :-20])       # other positions, same texture
+    mirrored = metrics.style_distance(style[::-1, ::-1], style)
+    assert max(same, shifted, mirrored) < 0.1
+    smooth = metrics.style_distance(smooth_image(3, 160, 160), style)       # no fine texture
+    recoloured = metrics.style_distance(style[..., ::-1], style)          # channels swapped
+    flat = metrics.style_distance(0.5 + 0.2 * (style - 0.5), style)       # less contrast
+    assert min(smooth, recoloured, flat) > 5 * max(same, shifted, mirrored)
+    noisy = [metrics.style_distance(np.clip(style + s * (style - 0.5), 0, 1), style) for s in (0.1, 0.3, 0.6)]
+    assert noisy[0] < noisy[1] < noisy[2]
+
+
+def test_style_distance_is_seeded_and_uses_the_levels_that_fit():
+    a, b = smooth_image(4, 64, 80), smooth_image(5, 50, 40)
+    assert metrics.style_distance(a, b, seed=3) == metrics.style_distance(a, b, seed=3)
+    assert len(metrics.style_distance_per_level(a, b, levels=4, patch=7)) == 3  # 40 px: 40 / 7 < 2**3
+    assert len(metrics.style_distance_per_level(a, a, levels=4, patch=7)) == 4
+    with pytest.raises(InputError, match="at least 7 px"):
+        metrics.style_distance(a, b[:5])
+    with pytest.raises(InputError, match="finite"):
+        metrics.style_distance(a[..., :2], b)
