@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["show_images", "similarity_heatmap", "feature_grid", "loss_curves", "loss_terms", "training_curves", "tradeoff_plot"]
+__all__ = ["show_images", "similarity_heatmap", "feature_grid", "loss_curves", "loss_terms", "training_curves", "tradeoff_plot", "mean_and_range"]
 
 
 def show_images(images, titles=None, columns=None, size=3.0):
@@ -112,3 +112,19 @@ def tradeoff_plot(rows, x="seconds", y="style distance", label="method", title="
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def mean_and_range(results, xlabel, ylabel, title="", log_x=True):
+    """One line per method through the mean over runs (e.g. seeds), with a bar from the
+    smallest to the largest run: `results` maps a label to {x: [values of the runs]}."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (label, runs) in enumerate(results.items()):
+        xs = sorted(runs)
+        values = [np.asarray(runs[x], float) for x in xs]
+        means = np.array([v.mean() for v in values])
+        spread = np.array([[m - v.min() for m, v in zip(means, values)], [v.max() - m for m, v in zip(means, values)]])
+        ax.errorbar(xs, means, yerr=spread, color=f"C{i}", marker="o", capsize=4, label=label)
+    if log_x:
+        ax.set_xscale("log")
+        ax.set_xticks(sorted({x for runs in results.values() for x in runs}), [str(x) for x in sorted({x for runs in results.values() for x in runs})])
+    return _finish(fig, ax, xlabel, ylabel, False, title)

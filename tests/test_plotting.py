@@ -41,3 +41,11 @@ def test_curves_plot_the_histories():
     assert [list(line.get_ydata()) for line in fig.axes[0].lines] == [[0.1, 0.5], [0.2, 0.4]]
     fig = plotting.tradeoff_plot([{"method": "x", "seconds": 2.0, "style distance": 0.3}])
     assert fig.axes[0].texts[0].get_text() == "x"
+
+
+def test_mean_and_range_draws_means_with_bars_from_the_smallest_to_the_largest_run():
+    fig = plotting.mean_and_range({"a": {1: [0.2, 0.4, 0.3], 4: [0.8, 0.9, 1.0]}}, "data", "accuracy")
+    line = fig.axes[0].lines[0]  # the others are the bars' caps
+    np.testing.assert_allclose(line.get_ydata(), [0.3, 0.9])
+    (bars,) = fig.axes[0].collections
+    np.testing.assert_allclose([segment[:, 1] for segment in bars.get_segments()], [[0.2, 0.4], [0.8, 1.0]])
