@@ -3,10 +3,11 @@
 The losses and distances are differentiable TensorFlow and also accept numpy arrays.
 Losses are means, not sums, so their size does not depend on the image size.
 
-`style_distance` is different on purpose: it is the measure every quality claim of the
-tutorial, the benchmarks and the docs uses to judge stylisations, and no method in the
-package optimises it (it uses no network at all), so no method is graded on its own
-objective. It is numpy, not differentiable.
+`style_distance` is different on purpose: it is the measure the tutorial, the benchmarks
+and the docs use whenever they compare how close methods come to a style, and no method
+in the package optimises it (it uses no network at all), so no method is graded on its own
+objective. It is numpy, not differentiable. (How much of the photo a method keeps is
+measured with `lpips`, which no method optimises either.)
 """
 
 import functools
@@ -262,14 +263,15 @@ def _as_rgb(image, name):
 def style_distance_per_level(image, style, levels=4, patch=7, samples=4096, projections=256, seed=0):
     """`style_distance` for each pyramid level, finest first: a float64 array.
 
-    Fewer than `levels` values when the smaller image's shorter side is below
-    ``patch * 2**(levels - 1)``: both images use the levels that fit them both.
+    Both images use the same levels, as many as `levels` but only those whose shorter side
+    is at least ``4 * patch`` px in both images (so each level has enough distinct patches):
+    fewer for small images, and one for images under ``8 * patch`` px.
     """
     image, style = _as_rgb(image, "image"), _as_rgb(style, "style")
     shortest = min(image.shape[0], image.shape[1], style.shape[0], style.shape[1])
-    if shortest < patch:
-        raise InputError(f"style_distance needs images of at least {patch} px a side, got {shortest} px")
-    levels = max(1, min(levels, int(np.floor(np.log2(shortest / patch))) + 1))
+    if shortest < 2 * patch:
+        raise InputError(f"style_distance needs images of at least {2 * patch} px a side, got {shortest} px")
+    levels = max(1, min(levels, int(np.floor(np.log2(shortest / (4 * patch)))) + 1))
     rng = np.random.default_rng(seed)
     distances = []
     for a, b in zip(laplacian_pyramid(image, levels), laplacian_pyramid(style, levels)):
@@ -292,20 +294,29 @@ def style_distance(image, style, levels=4, patch=7, samples=4096, projections=25
     """The fair style measure: how far the patch statistics of `image` are from the style's.
 
     A multi-scale sliced Wasserstein distance between the distributions of small patches,
-    as Karras et al. (2018, https://arxiv.org/abs/1710.10196) use to judge generated images:
-    for each level of both images' Laplacian pyramids (`laplacian_pyramid`), draw `samples`
-    random patch x patch x 3 patches of each, standardise every colour channel with the
-    style level's mean and standard deviation (at least `MIN_STD`), project the patches on `projections` random
-    unit directions d, and average over d the 1-D Wasserstein-1 distance between the two
-    sets of projections (the mean absolute difference of the sorted values):
+    adapted from the one Karras et al. (2018, https://arxiv.org/abs/1710.10196) use to
+    compare sets of generated and real images: for each level of both images' Laplacian
+    pyramids (`laplacian_pyramid`), draw `samples` random patch x patch x 3 patches of each,
+    standardise every colour channel with the style level's mean and standard deviation
+    (at least `MIN_STD`), project the patches on `projections` random unit directions d,
+    and average over d the 1-D Wasserstein-1 distance between the two sets of projections
+    (the mean absolute difference of the sorted values):
 
         SWD_k = mean_d W1(<P_k(image), d>, <P_k(style), d>),    distance = mean_k SWD_k
+
+    What differs from Karras et al.: they standardise each set with its own statistics,
+    which makes their distance blind to differences of colour and contrast; here both sets
+    use the style's, so colour and contrast count, as they do in a style. They compare
+    millions of patches from thousands of images down to 16 px; this compares two images,
+    with the levels that fit them.
 
     Like a Gram matrix it ignores where patches are, so it measures texture, colour and
     contrast at each scale; unlike the Gram losses it uses no network, and no method in this
     package optimises it. 0 means the same patch distributions; an image against itself
     gives about 0.03 (sampling noise). The same `seed` gives the same number. `image` and
     `style` are (H, W, 3) arrays in [0, 1] of any sizes, compared at the scale given.
-    Raises InputError for a bad shape or an image under `patch` px a side.
+    `levels` is a maximum: small images use fewer (`style_distance_per_level`), so compare
+    distances measured at the same image sizes. Raises InputError for a bad shape or an
+    image under ``2 * patch`` px a side.
     """
     return float(np.mean(style_distance_per_level(image, style, levels, patch, samples, projections, seed)))

@@ -182,11 +182,12 @@ def test_style_distance_ignores_position_and_sees_texture_colour_and_contrast():
 
 
 def test_style_distance_is_seeded_and_uses_the_levels_that_fit():
-    a, b = smooth_image(4, 64, 80), smooth_image(5, 50, 40)
+    a, b = smooth_image(4, 240, 256), smooth_image(5, 120, 112)
     assert metrics.style_distance(a, b, seed=3) == metrics.style_distance(a, b, seed=3)
-    assert len(metrics.style_distance_per_level(a, b, levels=4, patch=7)) == 3  # 40 px: 40 / 7 < 2**3
-    assert len(metrics.style_distance_per_level(a, a, levels=4, patch=7)) == 4
-    with pytest.raises(InputError, match="at least 7 px"):
-        metrics.style_distance(a, b[:5])
+    assert len(metrics.style_distance_per_level(a, a, levels=4, patch=7)) == 4   # 240 px: 30 px at level 4
+    assert len(metrics.style_distance_per_level(a, b, levels=4, patch=7)) == 3   # 112 px: 28 px at level 3
+    assert len(metrics.style_distance_per_level(a, b[:50], levels=4, patch=7)) == 1
+    with pytest.raises(InputError, match="at least 14 px"):
+        metrics.style_distance(a, b[:13])
     with pytest.raises(InputError, match="finite"):
         metrics.style_distance(a[..., :2], b)
