@@ -128,6 +128,18 @@ def test_nan_loss_stops_with_the_best_image(pair, extractor):
     assert np.all(np.isfinite(result.image))
 
 
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_time_limit_stops_after_the_step_that_reaches_it(pair, extractor, optimizer, recwarn):
+    result = run(pair, extractor, optimizer=optimizer, steps=10_000, max_seconds=1.0)
+    times = [h["time"] for h in result.history]
+    assert times[-1] >= 1.0 > times[-2] and len(times) < 10_000
+    assert result.stopped == f"stopped at the time limit of 1 s after {len(times)} steps"
+    assert not [w for w in recwarn if "time limit" in str(w.message)]
+    assert result.image.shape == (SIZE, SIZE, 3) and not np.allclose(result.image, pair[0])
+    with pytest.raises(InputError, match="max_seconds"):
+        run(pair, extractor, max_seconds=0)
+
+
 def test_callback_receives_step_losses_and_image(pair, extractor):
     calls = []
     run(pair, extractor, steps=6, callback=lambda s, l, im: calls.append((s, sorted(l), im.shape)), callback_every=3)
