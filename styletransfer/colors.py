@@ -1,6 +1,7 @@
-"""Colour transforms for colour-preserving stylisation (Gatys et al., 2017,
-"Controlling Perceptual Factors in Neural Style Transfer"). Images are (H, W, 3)
-float arrays in [0, 1]."""
+"""Colour transforms for colour-preserving stylisation: luminance-only transfer and linear
+colour matching (Gatys, Bethge, Hertzmann and Shechtman, 2016, "Preserving Color in Neural
+Artistic Style Transfer", https://arxiv.org/abs/1606.05897; also in Gatys et al., 2017,
+https://arxiv.org/abs/1611.07865). Images are (H, W, 3) float arrays in [0, 1]."""
 
 import numpy as np
 

@@ -1,18 +1,22 @@
 """Training the feed-forward generator with perceptual and adversarial losses.
 
 The frozen ImageNet VGG16 is the loss network (the transfer-learning part); a PatchGAN
-discriminator (Isola et al., 2017) judges crops of the style image(s) against generated
-images. The generator minimises, per image x with stylisation g(x):
+discriminator (Isola et al., 2017, https://arxiv.org/abs/1611.07004) judges crops of the
+style image(s) against generated images. The generator minimises, per image x with
+stylisation g(x):
 
-    L_G = a * sum_l c_l |F_l(g(x)) - F_l(x)|^2 / |F_l(x)|^2
-        + b * sum_l s_l |G_l(g(x)) - A_l|^2 / |A_l|^2
+    L_G = a * [sum_l c_l |F_l(g(x)) - F_l(x)|^2 / |F_l(x)|^2] / sum_l c_l
+        + b * [sum_l s_l |G_l(g(x)) - A_l|^2 / |A_l|^2] / sum_l s_l
         + t * TV(g(x)) + d * L_adv(D(g(x)))
 
-(the perceptual losses of Johnson et al., 2016, normalised as in `styletransfer.optimize`;
-A_l is the mean Gram matrix of the style images), and the discriminator D minimises
+(the perceptual losses of Johnson et al., 2016, https://arxiv.org/abs/1603.08155, at their
+layers, normalised as in `styletransfer.optimize`; A_l is the mean Gram matrix of the
+style images), and the discriminator D minimises
 
-    least squares: mean (D(s) - 1)^2 + mean D(g(x))^2;   G's term: mean (D(g(x)) - 1)^2
-    hinge:         mean relu(1 - D(s)) + mean relu(1 + D(g(x)));   G's term: -mean D(g(x))
+    least squares (Mao et al., 2017, https://arxiv.org/abs/1611.04076):
+        mean (D(s) - 1)^2 + mean D(g(x))^2;                 G's term: mean (D(g(x)) - 1)^2
+    hinge (Lim and Ye, 2017, https://arxiv.org/abs/1705.02894):
+        mean relu(1 - D(s)) + mean relu(1 + D(g(x)));       G's term: -mean D(g(x))
 
 over style crops s. d = 0 is plain perceptual training, and then no discriminator is built.
 

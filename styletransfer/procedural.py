@@ -28,8 +28,9 @@ def _rgb(image):
     return np.asarray(image, np.float32) / 255.0
 
 
-def mosaic(rng, side=SIDE, palette=MOSAIC_PALETTE, cells=160):
-    """Voronoi tiles (`cells` of them) in the palette's colours with dark lead lines: stained glass."""
+def mosaic(rng, side=SIDE, palette=MOSAIC_PALETTE, cells=160, lines=(25, 20, 20)):
+    """Voronoi tiles (`cells` of them) in the palette's colours, with lines between them in
+    the colour `lines` (dark, like the lead of stained glass, by default)."""
     seeds = rng.uniform(0, side, size=(cells, 2))
     palette = np.array(palette)
     colours = palette[rng.integers(len(palette), size=cells)] + rng.integers(-25, 25, size=(cells, 3))
@@ -39,7 +40,7 @@ def mosaic(rng, side=SIDE, palette=MOSAIC_PALETTE, cells=160):
     nearest, second = order[..., 0], order[..., 1]
     gap = np.sqrt(np.take_along_axis(d, second[..., None], -1)) - np.sqrt(np.take_along_axis(d, nearest[..., None], -1))
     rgb = np.clip(colours[nearest], 0, 255).astype(np.uint8)
-    rgb[gap[..., 0] < 2.5] = (25, 20, 20)
+    rgb[gap[..., 0] < 2.5] = lines
     return _rgb(Image.fromarray(rgb).filter(ImageFilter.SMOOTH))
 
 
@@ -94,15 +95,17 @@ def random_palette(rng, n):
 
 
 def random_style(family, rng, side=128):
-    """A new image of `family` with a random palette, its shapes 0.6 to 1.6 times their size in
-    the sample style (a side x side window of such a texture), and for stripes a random angle:
-    colour and size tell nothing about the family."""
+    """A new image of `family` with a random palette (for a mosaic, random line colour too), its
+    shapes 0.6 to 1.6 times their size in the sample style (a side x side window of such a
+    texture), and for stripes a random angle: a model cannot tell a family by the colours of
+    the samples, and must recognise it over a range of sizes."""
     if family not in FAMILIES:
         raise InputError(f"unknown style family {family!r}; choose from {list(FAMILIES)}")
     scale = rng.uniform(0.6, 1.6)
     area = (side / SIDE / scale) ** 2  # the window's area in sample-sized shapes, relative to the sample
     if family == "mosaic":
-        return mosaic(rng, side, random_palette(rng, 6), cells=max(4, round(160 * area)))
+        palette = random_palette(rng, 7)
+        return mosaic(rng, side, palette[:6], cells=max(4, round(160 * area)), lines=palette[6])
     if family == "waves":
         return waves(rng, side, random_palette(rng, 3), scale=scale)
     if family == "strokes":

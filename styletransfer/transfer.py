@@ -3,8 +3,8 @@
 The task: given a crop of a drawn style image, say which of the four families of
 `styletransfer.procedural` (mosaic, waves, strokes, stripes) it was drawn from. Training
 and test images are drawn from different seeds, each with its own random palette and
-scale, so no test crop can overlap a training crop and colour tells nothing about the
-family: a model must recognise the shapes and textures. Recognising the style of images
+scale, so no test crop can overlap a training crop and the colours of the training
+drawings say nothing about the test drawings: a model must recognise shapes and textures. Recognising the style of images
 with features pretrained on ImageNet is the idea of Karayev et al. (2014,
 https://arxiv.org/abs/1311.3715).
 
