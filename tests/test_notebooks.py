@@ -2,6 +2,7 @@
 no outputs except the small text references nbval checks. (nbval runs them: see pyproject.toml.)"""
 
 import json
+import re
 
 import pytest
 
@@ -63,3 +64,23 @@ def test_cells_are_short(name):
     for cell in load(name)["cells"]:
         if cell["cell_type"] == "code":
             assert len("".join(cell["source"]).splitlines()) <= 25
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_first_cell_states_the_measured_full_mode_time(name):
+    first = "".join(load(name)["cells"][0]["source"])
+    assert re.search(r"Full mode takes about [\d.]+ (s|min) on two CPU cores", first), first[-200:]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_claims_are_checked_by_assertions(name):
+    code = "\n".join("".join(c["source"]) for c in load(name)["cells"] if c["cell_type"] == "code")
+    assert len(re.findall(r"^\s*(assert |np\.testing\.assert_)", code, re.M)) >= 3
+
+
+def test_every_paper_a_notebook_links_is_in_the_references():
+    references = (REPO / "docs" / "references.md").read_text()
+    for name in CHAPTERS:
+        text = "\n".join("".join(c["source"]) for c in load(name)["cells"] if c["cell_type"] == "markdown")
+        for link in re.findall(r"\]\((https?://[^)\s]+)\)", text):
+            assert link in references, f"{name} links {link}, which docs/references.md does not list"
