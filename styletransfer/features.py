@@ -3,14 +3,14 @@
 import dataclasses
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from .errors import InputError
+from .pixels import MIN_SIZE, as_unit_range
 from .weights import NETS, TORCHVISION, Preprocessing, load_weights
 
 __all__ = ["FeatureExtractor", "layer_names", "MIN_SIZE", "as_image_batch"]
-
-MIN_SIZE = 32  # smallest image side every supported network accepts
 
 VGG_BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
 VGG_WIDTHS = (64, 128, 256, 512, 512)
@@ -81,9 +81,18 @@ def _build(net, last_layer, pooling):
 def as_image_batch(images, min_size=MIN_SIZE):
     """Images as a float32 (B, H, W, 3) tensor, and whether a batch axis was added.
 
-    Raises InputError for a wrong shape, a side below `min_size`, or (eagerly) NaN/inf.
+    Arrays follow `pixels.as_unit_range` (uint8 is converted; float outside [0, 1], NaN or
+    inf raise InputError); float tensors are checked the same way when eager, and left as
+    they are, so gradients flow through. Raises InputError for a wrong shape or a side
+    below `min_size`.
     """
-    x = tf.convert_to_tensor(images, dtype=tf.float32)
+    if not tf.is_tensor(images):
+        images = as_unit_range(images, "images")
+    elif images.dtype == tf.uint8:
+        images = tf.cast(images, tf.float32) / 255.0
+    x = tf.cast(images, tf.float32)
+    if tf.executing_eagerly() and tf.is_tensor(images) and tf.size(x) > 0:
+        as_unit_range(np.array([tf.reduce_min(x), tf.reduce_max(x)]), "images")
     unbatched = x.shape.rank == 3
     if unbatched:
         x = x[None]
@@ -92,8 +101,6 @@ def as_image_batch(images, min_size=MIN_SIZE):
     h, w = x.shape[1], x.shape[2]
     if h is not None and w is not None and min(h, w) < min_size:
         raise InputError(f"image of {h}x{w} px is too small: each side must be at least {min_size} px")
-    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(x))):
-        raise InputError("images contain NaN or infinite values")
     return x, unbatched
 
 

@@ -6,18 +6,20 @@ too small or too large) raises ImageError with one line naming the file.
 """
 
 import dataclasses
+import errno
+import os
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._atomic import atomic_path
 from .errors import ImageError, InputError
-from .features import MIN_SIZE
+from .pixels import MIN_SIZE, as_unit_range
 
-__all__ = ["IMAGE_SUFFIXES", "image_files", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
+__all__ = ["MAX_PIXELS", "IMAGE_SUFFIXES", "image_files", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -35,6 +37,8 @@ def resize_image(image, size=None, max_side=None):
     or shrink it so its longer side is at most ``max_side`` keeping the aspect ratio
     (never enlarging). Antialiased bilinear; returns float32.
     """
+    import tensorflow as tf  # here, not at the top: checking files must not wait for TensorFlow
+
     x = tf.convert_to_tensor(image, tf.float32)
     h, w = (int(d) for d in x.shape[-3:-1])
     if size is not None:
@@ -67,37 +71,110 @@ def _to_rgb_array(img):
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
 
 
+MAX_PIXELS = int(os.environ.get("STYLETRANSFER_MAX_PIXELS", 100_000_000))
+"""The most pixels an image file may have (100 megapixels: more than any camera photo; an
+RGB image that size takes 1.2 GB as float32). Checked from the file's header before
+decoding. Raise it with the environment variable STYLETRANSFER_MAX_PIXELS or by setting
+``styletransfer.images.MAX_PIXELS``."""
+
+
+def _check_pixels(path, width, height):
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{path}: {width}x{height} px ({width * height / 1e6:.0f} megapixels) is over the limit of "
+                         f"{MAX_PIXELS / 1e6:.0f} megapixels; raise it with STYLETRANSFER_MAX_PIXELS if you mean it")
+
+
+def _target_size(width, height, size, max_side):
+    """The (width, height) `load_image` will return before its minimum-size check, or None
+    if the image keeps its size."""
+    if size is not None:
+        h, w = _size_hw(size)
+        return w, h
+    if max_side is not None and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        return max(1, round(width * scale)), max(1, round(height * scale))
+    return None
+
+
+def _decode_reduced(img, target):
+    """Decode `img` (an opened PIL image) at no more than about twice the `target` size when
+    the target is smaller: JPEGs decode at a reduced scale (Pillow's draft mode), other
+    formats are box-reduced by an integer factor right after decoding, so memory follows the
+    target, not the file. The final resize to `target` is `resize_image`'s."""
+    if target is None:
+        return img
+    if img.format == "JPEG":
+        img.draft("RGB", (2 * target[0], 2 * target[1]))
+    factor = min(img.size[0] // (2 * target[0]), img.size[1] // (2 * target[1]))
+    if factor >= 2 and img.mode in ("RGB", "RGBA", "L", "LA", "1", "P"):
+        img = img.convert("RGBA" if img.mode in ("LA", "P") else "RGB" if img.mode == "1" else img.mode).reduce(factor)
+    return img
+
+
 def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
     """Read an image file as float32 RGB in [0, 1], shape (H, W, 3).
 
     Handles PNG, JPEG, BMP, WebP, TIFF and GIF (first frame); grayscale, RGBA,
     palette and 16-bit images; EXIF orientation. ``size`` = (height, width) or int
-    resizes exactly; ``max_side`` shrinks keeping the aspect ratio. Raises ImageError
-    if the file is missing, not an image, corrupt, too large to decode safely, or
-    smaller than ``min_size`` px on a side after resizing.
+    resizes exactly; ``max_side`` shrinks keeping the aspect ratio. A file of more than
+    `MAX_PIXELS` pixels is refused from its header, before decoding; when the result is
+    smaller than the file, decoding is reduced on the way, so a large photo never takes
+    its full size in memory. Raises ImageError if the file is missing, not an image,
+    corrupt, over the pixel limit, or smaller than ``min_size`` px on a side after resizing.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ImageError(f"{path}: no such file")
+    path = _existing(path)
     if path.is_dir():
         raise ImageError(f"{path}: is a folder, not an image file (use load_folder)")
     try:
-        with Image.open(path) as img:
-            if max_side is not None and size is None and img.format == "JPEG":
-                img.draft("RGB", (max_side, max_side))
-            img = ImageOps.exif_transpose(img)
-            image = _to_rgb_array(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS is the limit here
+            with Image.open(path) as img:
+                _check_pixels(path, *img.size)
+                oriented = ImageOps.exif_transpose(_decode_reduced(img, _oriented_target(img, size, max_side)))
+                image = _to_rgb_array(oriented)
     except Image.DecompressionBombError as e:
-        raise ImageError(f"{path}: image too large to decode safely ({e.args[0].split('(')[0].strip()})") from None
+        pixels = re.search(r"\((\d+) pixels\)", str(e))
+        count = f"{int(pixels.group(1)) / 1e6:.0f} megapixels" if pixels else "too many pixels"
+        limit = min(MAX_PIXELS, 2 * (Image.MAX_IMAGE_PIXELS or MAX_PIXELS))  # Pillow's own check came first
+        raise ImageError(f"{path}: {count}, over the limit of {limit / 1e6:.0f} megapixels; raise it with "
+                         "STYLETRANSFER_MAX_PIXELS (and PIL.Image.MAX_IMAGE_PIXELS) if you mean it") from None
     except UnidentifiedImageError:
         raise ImageError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-    except (OSError, SyntaxError, ValueError) as e:
+    except OSError as e:
+        if e.errno in (errno.EACCES, errno.EPERM):
+            raise ImageError(f"{path}: permission denied") from None
+        raise ImageError(f"{path}: corrupt or truncated image ({e})") from None
+    except (SyntaxError, ValueError) as e:
         raise ImageError(f"{path}: corrupt or truncated image ({e})") from None
     image = resize_image(image, size=size, max_side=max_side)
     if min(image.shape[:2]) < min_size:
         h, w = image.shape[:2]
         raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
     return image
+
+
+def _existing(path):
+    """`path` as a Path; ImageError naming what is wrong if nothing can be read there."""
+    path = Path(path)
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ImageError(f"{path}: a symbolic link that loops back on itself") from None
+        if path.is_symlink():
+            raise ImageError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
+        if e.errno in (errno.EACCES, errno.EPERM):
+            raise ImageError(f"{path}: permission denied") from None
+        raise ImageError(f"{path}: no such file") from None
+    return path
+
+
+def _oriented_target(img, size, max_side):
+    """`_target_size` in the file's own orientation (EXIF rotation swaps width and height)."""
+    width, height = img.size
+    rotated = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+    target = _target_size(*((height, width) if rotated else (width, height)), size, max_side)
+    return None if target is None else (target[::-1] if rotated else target)
 
 
 @dataclasses.dataclass
@@ -148,14 +225,13 @@ def load_folder(folder, size=None, max_side=None, skip_bad=False, min_size=MIN_S
 
 
 def check_image(image, name="image"):
-    """Return `image` as float32 (H, W, 3) or (B, H, W, 3) in [0, 1]; InputError for a bad
-    shape or NaN/inf. Values outside [0, 1] are clipped."""
-    x = np.asarray(image, dtype=np.float32)
+    """Return `image` as float32 (H, W, 3) or (B, H, W, 3) in [0, 1]: uint8 arrays are divided
+    by 255; InputError for a bad shape, NaN/inf, or float values outside [0, 1] (see
+    `pixels.as_unit_range`)."""
+    x = np.asarray(image)
     if x.ndim not in (3, 4) or x.shape[-1] != 3:
         raise InputError(f"{name} must have shape (H, W, 3) or (B, H, W, 3), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise InputError(f"{name} contains NaN or infinite values")
-    return np.clip(x, 0.0, 1.0)
+    return as_unit_range(x, name)
 
 
 def output_format(path):

@@ -11,13 +11,16 @@ measured with `lpips`, which no method optimises either.)
 """
 
 import functools
+import warnings
 
 import numpy as np
 import tensorflow as tf
 from scipy import ndimage
 
 from .errors import InputError
-from .features import FeatureExtractor, as_image_batch
+from .features import MIN_SIZE, FeatureExtractor, as_image_batch
+from .images import resize_image
+from .pixels import as_unit_range
 
 __all__ = [
     "gram_matrix",
@@ -179,35 +182,75 @@ def _unit_normalize(f, eps=1e-10):
     return f / (tf.sqrt(tf.reduce_sum(tf.square(f), axis=-1, keepdims=True)) + eps)
 
 
-def lpips(x, y, net="vgg"):
+# The stride (input pixels per feature position) of each LPIPS layer.
+LPIPS_STRIDES = {"vgg": (1, 2, 4, 8, 16), "alex": (4, 8, 16, 16, 16)}
+LPIPS_TILE = 1024    # px: larger images are measured in tiles of at most this side
+LPIPS_MARGIN = 128   # px of context around each tile: more than the deepest layer's receptive-field radius
+
+
+def lpips(x, y, net="vgg", max_side=1024):
     """LPIPS v0.1 perceptual distance (Zhang et al., 2018) between images in [0, 1].
 
     ``d(x, y) = sum_l mean_hw( w_l . (n(f_l(x)) - n(f_l(y)))^2 )`` with f_l the ReLU
     features at five depths of ImageNet VGG16 (or AlexNet for ``net="alex"``), n the
     unit normalisation over channels and w_l the learned linear head of layer l.
     LPIPS scales inputs to [-1, 1] then by ``(x - shift) / scale``; that equals the
-    torchvision normalisation the extractor applies. Returns (B,) for batches, a scalar
-    for single images. Raises InputError on mismatched shapes.
+    torchvision normalisation the extractor applies.
+
+    Images whose longer side exceeds `max_side` (default 1024; None = no limit) are
+    downscaled, both alike, with a warning. Images larger than `LPIPS_TILE` are measured
+    in overlapping tiles whose margins cover every layer's receptive field, which gives
+    the same value as one pass (to float precision) while memory stays that of one tile.
+    Returns (B,) for batches, a scalar for single images. Raises InputError on mismatched
+    shapes or values outside [0, 1] (uint8 arrays are converted).
     """
     xb, unbatched = as_image_batch(x)
     yb, _ = as_image_batch(y)
     if xb.shape != yb.shape:
         raise InputError(f"LPIPS needs images of the same shape, got {tuple(xb.shape)} and {tuple(yb.shape)}")
+    if max_side is not None and int(max_side) < MIN_SIZE:
+        raise InputError(f"max_side must be at least {MIN_SIZE} px, got {max_side}")
+    h, w = int(xb.shape[1]), int(xb.shape[2])
+    if max_side is not None and max(h, w) > max_side:
+        warnings.warn(f"lpips: {w}x{h} px images downscaled to at most {max_side} px a side (max_side)", stacklevel=2)
+        xb, yb = (tf.constant(resize_image(b, max_side=max_side)) for b in (xb, yb))
     extractor, heads = _lpips_network(net)
-    total = _lpips_distance(extractor, heads, xb, yb)
+    total = _lpips_tiled(extractor, heads, LPIPS_STRIDES[net], xb, yb)
     return total[0] if unbatched else total
 
 
-def _lpips_distance(extractor, heads, x, y):
-    """LPIPS over the extractor's layers (in order) with one head per layer; (B,) tensor."""
-    features = extractor(tf.concat([x, y], axis=0))  # one forward pass for both
-    n = tf.shape(x)[0]
-    total = 0.0
-    for name, head in zip(extractor.layers, heads):
-        f = _unit_normalize(features[name])
-        diff = tf.square(f[:n] - f[n:])
-        total += tf.reduce_mean(tf.tensordot(diff, head, axes=[[3], [0]]), axis=[1, 2])
-    return total
+def _tile_spans(length, tile, margin, align=16):
+    """Tiles along one axis: (start, end, core_start, core_end) with the cores partitioning
+    [0, length), every start a multiple of `align` (so pooling grids line up with the whole
+    image's) and `margin` px of context beyond each core where the image goes on."""
+    if length <= tile:
+        return [(0, length, 0, length)]
+    core = (tile - 2 * margin) // align * align
+    spans = []
+    for a in range(0, length, core):
+        b = min(a + core, length)
+        spans.append((max(0, a - margin), min(length, b + margin), a, b))
+    return spans
+
+
+def _lpips_tiled(extractor, heads, strides, x, y):
+    """LPIPS as a (B,) tensor, summing each layer's distances over the feature positions each
+    tile owns (those whose stride-scaled position falls in the tile's core), then dividing
+    by the number of positions: with one tile, the plain mean."""
+    n = int(x.shape[0])
+    sums, counts = np.zeros((len(heads), n)), np.zeros(len(heads))
+    for y0, y1, cy0, cy1 in _tile_spans(int(x.shape[1]), LPIPS_TILE, LPIPS_MARGIN):
+        for x0, x1, cx0, cx1 in _tile_spans(int(x.shape[2]), LPIPS_TILE, LPIPS_MARGIN):
+            features = extractor(tf.concat([x[:, y0:y1, x0:x1], y[:, y0:y1, x0:x1]], axis=0))
+            for k, (name, head, s) in enumerate(zip(extractor.layers, heads, strides)):
+                f = _unit_normalize(features[name])
+                d = tf.tensordot(tf.square(f[:n] - f[n:]), head, axes=[[3], [0]])  # (B, h, w)
+                rows = slice(-(-cy0 // s) - y0 // s, min(-(-cy1 // s) - y0 // s, int(d.shape[1])))
+                cols = slice(-(-cx0 // s) - x0 // s, min(-(-cx1 // s) - x0 // s, int(d.shape[2])))
+                owned = d[:, rows, cols]
+                sums[k] += tf.reduce_sum(owned, axis=[1, 2]).numpy()
+                counts[k] += int(owned.shape[1]) * int(owned.shape[2])
+    return tf.constant((sums / counts[:, None]).sum(axis=0), tf.float32)
 
 
 MIN_STD = 0.02  # style_distance's floor on a level's standard deviation (about 5/255): a flat style is not amplified
@@ -254,10 +297,10 @@ def _random_patches(level, count, size, rng):
 
 
 def _as_rgb(image, name):
-    x = np.asarray(image, np.float32)
-    if x.ndim != 3 or x.shape[-1] != 3 or not np.all(np.isfinite(x)):
-        raise InputError(f"{name} must be one finite (H, W, 3) image in [0, 1], got shape {x.shape}")
-    return x
+    x = np.asarray(image)
+    if x.ndim != 3 or x.shape[-1] != 3:
+        raise InputError(f"{name} must be one (H, W, 3) image, got shape {x.shape}")
+    return as_unit_range(x, name)
 
 
 def style_distance_per_level(image, style, levels=4, patch=7, samples=4096, projections=256, seed=0):

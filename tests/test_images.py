@@ -1,3 +1,9 @@
+import os
+import struct
+import subprocess
+import sys
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -85,11 +91,83 @@ def test_bad_files_get_one_line_errors(tmp_path):
         images.load_image(tmp_path)
 
 
-def test_huge_images_are_refused(tmp_path, monkeypatch):
-    Image.fromarray(np.zeros((100, 100, 3), np.uint8)).save(tmp_path / "big.png")
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 10,000 px > 2x the limit
-    with pytest.raises(ImageError, match="big.png: image too large"):
-        images.load_image(tmp_path / "big.png")
+def png_claiming(path, width, height):
+    """A valid small PNG whose header claims width x height px (the pixel data stays tiny)."""
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path)
+    data = bytearray(path.read_bytes())
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_oversized_images_are_refused_from_the_header(tmp_path, monkeypatch):
+    with pytest.raises(ImageError, match=r"13000x13000 px \(169 megapixels\) is over the limit of 100 megapixels; "
+                                         "raise it with STYLETRANSFER_MAX_PIXELS") as info:
+        images.load_image(png_claiming(tmp_path / "claims.png", 13000, 13000))
+    assert "\n" not in str(info.value)
+    with pytest.raises(ImageError, match="400 megapixels, over the limit"):  # past Pillow's own bomb check too
+        images.load_image(png_claiming(tmp_path / "bomb.png", 20000, 20000))
+    Image.fromarray(np.zeros((100, 100, 3), np.uint8)).save(tmp_path / "ok.png")
+    monkeypatch.setattr(images, "MAX_PIXELS", 5000)
+    with pytest.raises(ImageError, match="ok.png: 100x100 px"):
+        images.load_image(tmp_path / "ok.png")
+    monkeypatch.setattr(images, "MAX_PIXELS", 10000)
+    assert images.load_image(tmp_path / "ok.png").shape == (100, 100, 3)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_large_photos_decode_reduced_close_to_a_full_decode(tmp_path, suffix):
+    x, y = np.meshgrid(np.linspace(0, 1, 1200), np.linspace(0, 1, 900))
+    smooth = np.stack([x, y, 0.5 + 0.5 * np.sin(6 * x * y)], -1)
+    Image.fromarray(np.round(smooth * 255).astype(np.uint8)).save(tmp_path / f"big{suffix}", quality=95)
+    reduced = images.load_image(tmp_path / f"big{suffix}", max_side=100)
+    full = images.resize_image(images.load_image(tmp_path / f"big{suffix}"), max_side=100)
+    assert reduced.shape == full.shape == (75, 100, 3)
+    assert np.abs(reduced - full).mean() < 0.01
+
+
+def test_a_large_jpeg_never_takes_its_full_size_in_memory(tmp_path):
+    """An 8000 x 6000 photo decoded in full takes 144 MB (uint8) and 576 MB as float32;
+    loading it at max_side=512 must stay far below that."""
+    path = tmp_path / "photo.jpg"
+    Image.linear_gradient("L").resize((8000, 6000)).convert("RGB").save(path, quality=90)
+    script = f"""
+import resource
+import numpy as np
+from styletransfer import images
+images.resize_image(np.zeros((600, 800, 3), np.float32), max_side=512)  # TensorFlow's first-use allocations
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+image = images.load_image({str(path)!r}, max_side=512)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(image.shape, (after - before) // 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out[:3] == ["(384,", "512,", "3)"] and int(out[3]) < 100  # MB above the peak before loading
+
+
+def test_symbolic_links_that_loop_or_dangle_are_named(tmp_path):
+    os.symlink(tmp_path / "b.png", tmp_path / "a.png")
+    os.symlink(tmp_path / "a.png", tmp_path / "b.png")
+    with pytest.raises(ImageError, match="a.png: a symbolic link that loops"):
+        images.load_image(tmp_path / "a.png")
+    os.symlink(tmp_path / "gone.png", tmp_path / "dangling.png")
+    with pytest.raises(ImageError, match="dangling.png: a symbolic link to .*gone.png, which does not exist"):
+        images.load_image(tmp_path / "dangling.png")
+
+
+def test_arrays_in_0_255_are_refused_and_uint8_is_converted(tmp_path, photo):
+    with pytest.raises(InputError, match=r"values in \[0, 25\d\], outside \[0, 1\]; divide values in 0..255 by 255"):
+        images.check_image(photo.astype(np.float32))
+    np.testing.assert_allclose(images.check_image(photo), photo / 255.0, atol=1e-7)
+    np.testing.assert_array_equal(images.check_image(np.full((4, 4, 3), 1.03, np.float32)), 1.0)  # within tolerance
+    with pytest.raises(InputError, match="dtype int64"):
+        images.check_image(photo.astype(np.int64))
+    with pytest.raises(InputError, match="divide"):
+        images.save_image(tmp_path / "white.png", photo.astype(np.float32))
+    assert not (tmp_path / "white.png").exists()
+    path = images.save_image(tmp_path / "ok.png", photo)
+    np.testing.assert_allclose(images.load_image(path), photo / 255.0, atol=1e-6)
 
 
 def test_folder_loading(tmp_path, photo):

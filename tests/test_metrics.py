@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from scipy import ndimage
 
 import reference_nets as ref
 from helpers import smooth_image
-from styletransfer import metrics
+from styletransfer import images, metrics
 from styletransfer.errors import InputError
 from styletransfer.features import FeatureExtractor
 
@@ -164,8 +165,6 @@ def test_sliced_wasserstein_matches_scipy_per_direction(rng):
 
 
 def test_style_distance_ignores_position_and_sees_texture_colour_and_contrast():
-    from scipy import ndimage
-
     noise = np.random.default_rng(2).uniform(size=(160, 160, 3)).astype(np.float32)
     texture = np.clip(0.5 + 2 * (ndimage.gaussian_filter(noise, (1, 1, 0)) - 0.5), 0, 1)  # stationary
     style = (texture * [0.9, 0.5, 0.3] + [0.05, 0.3, 0.6]).astype(np.float32)  # in orange-blue tones
@@ -189,5 +188,33 @@ def test_style_distance_is_seeded_and_uses_the_levels_that_fit():
     assert len(metrics.style_distance_per_level(a, b[:50], levels=4, patch=7)) == 1
     with pytest.raises(InputError, match="at least 14 px"):
         metrics.style_distance(a, b[:13])
-    with pytest.raises(InputError, match="finite"):
+    with pytest.raises(InputError, match=r"one \(H, W, 3\) image"):
         metrics.style_distance(a[..., :2], b)
+    with pytest.raises(InputError, match="NaN"):
+        metrics.style_distance(np.full_like(a, np.nan), b)
+
+
+@pytest.mark.parametrize("net", ["vgg", "alex"])
+def test_lpips_in_tiles_equals_lpips_in_one_pass(rng, monkeypatch, net):
+    noise = ndimage.gaussian_filter(rng.uniform(size=(360, 420, 3)), (3, 3, 0))
+    a = np.clip(0.5 + 3 * (noise - 0.5), 0, 1).astype(np.float32)
+    b = np.clip(a + 0.1 * rng.standard_normal(a.shape), 0, 1).astype(np.float32)
+    whole = float(metrics.lpips(a, b, net))
+    monkeypatch.setattr(metrics, "LPIPS_TILE", 320)  # cores of 64 px: 6 x 7 tiles
+    assert len(metrics._tile_spans(360, 320, 128)) * len(metrics._tile_spans(420, 320, 128)) == 42
+    np.testing.assert_allclose(float(metrics.lpips(a, b, net)), whole, rtol=1e-5)
+    monkeypatch.setattr(metrics, "LPIPS_MARGIN", 32)  # too little context: the tiles no longer agree
+    assert abs(float(metrics.lpips(a, b, net)) - whole) > 1e-4
+
+
+def test_lpips_downscales_past_max_side_and_takes_uint8(lpips_images):
+    ref_img, p0, _ = lpips_images
+    big = [np.repeat(np.repeat(x, 4, 0), 4, 1) for x in (ref_img, p0)]  # 256 x 256
+    with pytest.warns(UserWarning, match=r"256x256 px images downscaled to at most 64 px"):
+        small = float(metrics.lpips(*big, max_side=64))
+    shrunk = [images.resize_image(x, max_side=64) for x in big]
+    np.testing.assert_allclose(small, float(metrics.lpips(*shrunk)), rtol=1e-6)
+    as_uint8 = [np.round(x * 255).astype(np.uint8) for x in (ref_img, p0)]
+    np.testing.assert_allclose(float(metrics.lpips(*as_uint8)), float(metrics.lpips(ref_img, p0)), rtol=1e-5)
+    with pytest.raises(InputError, match="divide values in 0..255 by 255"):
+        metrics.lpips(ref_img * 255, p0 * 255)

@@ -7,11 +7,12 @@ import tarfile
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from styletransfer import weights
 from styletransfer.errors import WeightsError
 from styletransfer.features import FeatureExtractor
-from styletransfer.metrics import LPIPS_LAYERS, _lpips_distance
+from styletransfer.metrics import LPIPS_LAYERS, LPIPS_STRIDES, _lpips_tiled
 
 
 @pytest.fixture
@@ -131,7 +132,8 @@ def _lpips_with(w, tmp_path, images):
     w.save_npz(path)
     extractor = FeatureExtractor(LPIPS_LAYERS["vgg"], weights=path)
     ref_img, p0, _ = images
-    return float(_lpips_distance(extractor, w.lpips_heads, ref_img[None], p0[None])[0])
+    heads = [tf.constant(h) for h in w.lpips_heads]
+    return float(_lpips_tiled(extractor, heads, LPIPS_STRIDES["vgg"], tf.constant(ref_img[None]), tf.constant(p0[None]))[0])
 
 
 @pytest.mark.parametrize("mistake", ["transposed kernels", "swapped layers", "caffe preprocessing"])
