@@ -1,15 +1,31 @@
 """The ``styletransfer`` command line: thin wrappers over the package."""
 
 import argparse
+import os
 import sys
+import warnings
 from pathlib import Path
 
-from .errors import StyleTransferError
+from .errors import InputError, StyleTransferError
 
 __all__ = ["main"]
 
 MEASURES = {"gram": "Gram distance", "euclidean": "Euclidean distance", "cosine": "cosine similarity"}
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
+def _check_similarity(args):
+    from . import checks, images
+
+    for folder in (args.styles, args.contents):
+        if not Path(folder).is_dir():
+            raise InputError(f"{folder}: no such folder")
+    checks.number("--size", args.size, minimum=images.MIN_SIZE, integer=True)
+    if args.output:
+        checks.writable_file(args.output, FIGURE_SUFFIXES)
 
 
 def _similarity(args):
@@ -34,15 +50,26 @@ def _similarity(args):
     if args.output:
         fig = plotting.similarity_heatmap(matrix, rows, columns, title=f"{measure}: styles x contents")
         with atomic_path(args.output) as tmp:
-            fig.savefig(tmp, format=Path(args.output).suffix.lstrip(".") or "png", dpi=120)
+            fig.savefig(tmp, format={".jpg": "jpeg"}.get(Path(args.output).suffix.lower(), Path(args.output).suffix.lower().lstrip(".")), dpi=120)
         print(f"wrote {args.output}")
+
+
+def _check_stylize(args):
+    from . import checks, images
+
+    for path in (args.content, *args.styles, *([args.mask] if args.mask else [])):
+        images.check_file(path)
+    checks.stylize_settings(size=args.size, max_side=args.max_side, steps=args.steps, levels=args.levels,
+                            learning_rate=0.02, content_weight=args.content_weight, style_weight=args.style_weight,
+                            tv_weight=args.tv_weight, style_blend=args.blend, styles=len(args.styles), max_seconds=None)
+    checks.writable_file(args.output, tuple(images.SAVE_FORMATS))
+    checks.not_an_input(args.output, [args.content, *args.styles], args.overwrite)
 
 
 def _stylize(args):
     from . import images
     from .optimize import stylize
 
-    images.output_format(args.output)  # fail before a long run, not after
     result = stylize(
         args.content, args.styles, style_blend=args.blend, size=args.size, max_side=args.max_side, steps=args.steps,
         optimizer=args.optimizer, levels=args.levels, init=args.init, content_weight=args.content_weight,
@@ -55,6 +82,23 @@ def _stylize(args):
         print(f"stopped early: {result.stopped}", file=sys.stderr)
     print(f"wrote {args.output} ({result.image.shape[1]}x{result.image.shape[0]} px, {len(result.history)} steps, "
           f"final loss {last['total']:.4g}, {result.wall_time:.1f} s)")
+
+
+def _check_train(args):
+    from . import checks, images
+
+    for source in args.content:
+        if not Path(source).is_dir():
+            images.check_file(source)
+    if not Path(args.style).is_dir():
+        images.check_file(args.style)
+    checks.train_settings(steps=args.steps, size=args.size, batch=args.batch, width=args.width,
+                          res_blocks=args.res_blocks, content_weight=args.content_weight,
+                          style_weight=args.style_weight, tv_weight=args.tv_weight,
+                          adversarial_weight=args.adversarial_weight, learning_rate=args.learning_rate,
+                          disc_learning_rate=2e-4, disc_width=32, disc_depth=3,
+                          checkpoint_every=args.checkpoint_every, sample_every=args.sample_every)
+    checks.writable_folder(args.out)
 
 
 def _train(args):
@@ -76,7 +120,7 @@ def _train(args):
 
 
 def _strategy(name):
-    import tensorflow as tf
+    from ._tensorflow import tf
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
@@ -85,29 +129,69 @@ def _strategy(name):
     return None
 
 
+def apply_targets(inputs, output):
+    """Where `styletransfer apply` writes each input: one input and an `output` with an image
+    suffix -> that file; otherwise `output` is a folder and each result is ``<name>.png``
+    (``<name>_<suffix>.png`` for inputs that share a name, e.g. a.jpg and a.png). Raises
+    InputError for an `output` with an unknown suffix that is not an existing folder, for
+    several inputs into one file, or when two inputs would still share a path."""
+    from . import images
+
+    out = Path(output)
+    if out.suffix.lower() in images.SAVE_FORMATS and not out.is_dir():
+        if len(inputs) > 1:
+            raise InputError(f"{out}: give a folder, not a file, for {len(inputs)} images")
+        return [out]
+    if out.suffix and not out.is_dir():
+        raise InputError(f"{out}: unknown image suffix {out.suffix!r}; give a file ending in one of "
+                         f"{', '.join(images.SAVE_FORMATS)}, or a folder name without a suffix")
+    stems = [Path(p).stem for p in inputs]
+    names = [f"{stem}_{Path(p).suffix.lstrip('.').lower()}.png" if stems.count(stem) > 1 else f"{stem}.png"
+             for stem, p in zip(stems, inputs)]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise InputError(f"{out}: two inputs would both be written to {clashes[0]}; rename one of them")
+    return [out / name for name in names]
+
+
+def _check_apply(args):
+    from . import checks, images
+
+    checks.model_file(args.model)
+    for path in args.images:
+        images.check_file(path)
+    checks.number("--tile", args.tile, minimum=64, integer=True)
+    targets = apply_targets(args.images, args.output)
+    for target in targets:
+        checks.writable_file(target, tuple(images.SAVE_FORMATS))
+        checks.not_an_input(target, [args.model, *args.images], args.overwrite)
+
+
 def _apply(args):
     from . import images
     from .generator import apply, load_generator
 
     generator = load_generator(args.model)
-    out = Path(args.output)
-    to_folder = out.suffix.lower() not in images.SAVE_FORMATS
-    if not to_folder and len(args.images) > 1:
-        raise StyleTransferError(f"{out}: give a folder, not a file, for {len(args.images)} images")
-    if not to_folder:
-        images.output_format(out)
-    for path in args.images:
-        target = out / (Path(path).stem + ".png") if to_folder else out
+    for path, target in zip(args.images, apply_targets(args.images, args.output)):
         images.save_image(target, apply(generator, path, tile=args.tile))
         print(f"wrote {target}")
+
+
+def _check_lpips(args):
+    from . import checks, images
+
+    for path in (args.image_a, args.image_b):
+        images.check_file(path)
+    if args.max_side is not None:
+        checks.number("--max-side", args.max_side, minimum=32, integer=True)
 
 
 def _lpips(args):
     from . import images, metrics
 
-    a = images.load_image(args.image_a)
+    a = images.load_image(args.image_a, max_side=args.max_side)
     b = images.load_image(args.image_b, size=a.shape[:2])
-    print(f"LPIPS ({args.net}): {float(metrics.lpips(a, b, net=args.net)):.4f}")
+    print(f"LPIPS ({args.net}): {float(metrics.lpips(a, b, net=args.net, max_side=None)):.4f}")
 
 
 def _weights(args):
@@ -119,9 +203,17 @@ def _weights(args):
     print(f"cache: {weights.cache_dir()}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage mistakes reported in one line (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="styletransfer", description="Image style transfer with transfer learning.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="styletransfer", description="Image style transfer with transfer learning.")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log lines and full warnings")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = commands.add_parser("stylize", help="stylise a photo with one or more style images (Gatys et al.)")
     p.add_argument("content", help="the photo")
@@ -141,7 +233,8 @@ def build_parser():
     p.add_argument("--mask", help="grey image: white = stylise, black = keep the photo")
     p.add_argument("--net", choices=("vgg16", "vgg19"), default="vgg16")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(run=_stylize)
+    p.add_argument("--overwrite", action="store_true", help="allow -o to name one of the input files")
+    p.set_defaults(check=_check_stylize, run=_stylize)
 
     p = commands.add_parser("train", help="train a feed-forward generator for one style (or a style collection)")
     p.add_argument("--content", required=True, nargs="+", help="folder(s) of content photos, or photo files")
@@ -164,14 +257,17 @@ def build_parser():
     p.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds a checkpoint")
     p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
                    help="tf.distribute strategy; multiworker reads TF_CONFIG (see README)")
-    p.set_defaults(run=_train)
+    p.set_defaults(check=_check_train, run=_train)
 
     p = commands.add_parser("apply", help="stylise photos with a trained generator")
     p.add_argument("model", help="a generator.keras file from `styletransfer train`")
     p.add_argument("images", nargs="+", metavar="image")
-    p.add_argument("-o", "--output", required=True, help="an image file for one photo, else a folder (PNG files)")
+    p.add_argument("-o", "--output", required=True,
+                   help="for one photo, a file with an image suffix (.png, .jpg, ...); otherwise a folder, "
+                        "into which each result is written as <name>.png")
     p.add_argument("--tile", type=int, default=1024, help="photos larger than this are processed in tiles (default 1024)")
-    p.set_defaults(run=_apply)
+    p.add_argument("--overwrite", action="store_true", help="allow an output to replace one of the input files")
+    p.set_defaults(check=_check_apply, run=_apply)
 
     p = commands.add_parser("similarity", help="style x content similarity (or distance) matrix of two image folders")
     p.add_argument("styles", help="folder of style images")
@@ -180,31 +276,55 @@ def build_parser():
     p.add_argument("--layers", nargs="+", default=list(STYLE_LAYERS), help="VGG16 layers to compare (averaged)")
     p.add_argument("--net", choices=("vgg16", "alexnet", "vgg19"), default="vgg16")
     p.add_argument("--size", type=int, default=256, help="longer image side in px (exact square for cosine/euclidean)")
-    p.add_argument("-o", "--output", help="also write a heatmap image (e.g. similarity.png)")
-    p.set_defaults(run=_similarity)
+    p.add_argument("-o", "--output", help=f"also write a heatmap ({', '.join(FIGURE_SUFFIXES)})")
+    p.set_defaults(check=_check_similarity, run=_similarity)
 
     p = commands.add_parser("lpips", help="LPIPS perceptual distance between two images")
     p.add_argument("image_a")
     p.add_argument("image_b", help="resized to the first image's size")
     p.add_argument("--net", choices=("vgg", "alex"), default="vgg")
-    p.set_defaults(run=_lpips)
+    p.add_argument("--max-side", type=int, default=1024,
+                   help="larger images are downscaled to this longer side, with a warning (default 1024)")
+    p.set_defaults(check=_check_lpips, run=_lpips)
 
     p = commands.add_parser("weights", help="fetch and cache the pretrained weights, and say where they are")
     p.add_argument("--nets", nargs="+", choices=("vgg16", "alexnet", "vgg19"), default=["vgg16", "alexnet"])
     p.add_argument("--source", default="imagenet", help="'imagenet', 'keras' or a weights file")
-    p.set_defaults(run=_weights)
+    p.set_defaults(check=None, run=_weights)
     return parser
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status (0 ok, 1 a user error, 2 bad usage)."""
+    """Run the command line; returns the exit status (0 ok, 1 a user error, 2 bad usage).
+
+    Arguments, input files (from their headers) and outputs are checked before TensorFlow
+    is imported, so a mistake is answered at once, in one line, before any work.
+    """
     args = build_parser().parse_args(argv)
+    if args.verbose:  # before TensorFlow is imported, which only the commands' work does
+        os.environ["STYLETRANSFER_VERBOSE"] = "1"
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    previous = warnings.showwarning
+    if not args.verbose:
+        warnings.showwarning = _one_line_warning
     try:
+        if args.check is not None:
+            args.check(args)
         args.run(args)
     except StyleTransferError as e:
         print(f"styletransfer: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a disk that filled up or a folder that became read-only during the work
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"styletransfer: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("styletransfer: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = previous
     return 0
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"styletransfer: warning: {str(message).splitlines()[0]}", file=sys.stderr)

@@ -39,10 +39,10 @@ import warnings
 
 import numpy as np
 import scipy.optimize
-import tensorflow as tf
 from tqdm.auto import tqdm
 
-from . import colors
+from ._tensorflow import tf
+from . import checks, colors
 from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor
 from .images import check_image, load_image, resize_image
@@ -188,20 +188,18 @@ def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, s
     far is returned and `result.stopped` says why. Raises InputError / ImageError for bad inputs.
     """
     start_time = time.perf_counter()
+    checks.stylize_settings(size=size, max_side=max_side, steps=steps, levels=levels, learning_rate=learning_rate,
+                            content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
+                            style_blend=style_blend, styles=len(style) if isinstance(style, (list, tuple)) else 1,
+                            max_seconds=max_seconds)
     content = _as_image(content, "content", max_side)
     styles = [_as_image(s, "style", None) for s in (style if isinstance(style, (list, tuple)) else [style])]
     blend = np.ones(len(styles)) if style_blend is None else np.asarray(style_blend, np.float64)
-    if blend.shape != (len(styles),) or np.any(blend < 0) or blend.sum() <= 0:
-        raise InputError(f"style_blend needs {len(styles)} non-negative weights with a positive sum, got {style_blend}")
     blend = blend / blend.sum()
     if optimizer not in ("lbfgs", "adam"):
         raise InputError(f"optimizer must be 'lbfgs' or 'adam', got {optimizer!r}")
     if preserve_colors not in (None, "luminance", "match"):
         raise InputError(f"preserve_colors must be None, 'luminance' or 'match', got {preserve_colors!r}")
-    if levels < 1:
-        raise InputError(f"levels must be at least 1, got {levels}")
-    if max_seconds is not None and not max_seconds > 0:
-        raise InputError(f"max_seconds must be positive or None, got {max_seconds}")
     step_counts = [steps] * levels if isinstance(steps, int) else list(steps)
     if len(step_counts) != levels:
         raise InputError(f"steps has {len(step_counts)} entries for {levels} levels")

@@ -1,3 +1,5 @@
+import os
+import shutil
 import subprocess
 import sys
 
@@ -5,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import smooth_image
+from helpers import REPO, smooth_image
 from styletransfer.cli import main
+from styletransfer.errors import InputError
 
 
 @pytest.fixture
@@ -52,3 +55,133 @@ def test_console_entry_point_runs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "styletransfer", "lpips", str(tmp_path / "x.png"), str(tmp_path / "y.png")],
                             capture_output=True, text=True)
     assert result.returncode == 1 and "x.png: no such file" in result.stderr
+
+
+STYLE = str(REPO / "data" / "styles" / "strokes.jpg")
+PHOTO = str(REPO / "data" / "contents" / "chelsea.jpg")
+MODEL = str(REPO / "data" / "generators" / "strokes.keras")
+
+
+def run_cli(args, cwd):
+    """The command as a user runs it: a new process. Returns (exit status, stderr lines, whether
+    TensorFlow was imported)."""
+    script = ("import sys; from styletransfer.cli import main; code = main(sys.argv[1:]); "
+              "print('TF', 'tensorflow' in sys.modules); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", script, *args], cwd=cwd, capture_output=True, text=True)
+    return result.returncode, result.stderr.splitlines(), "TF True" in result.stdout
+
+
+BAD = {
+    "missing input": (["stylize", "missing.jpg", STYLE, "-o", "out.png"], "missing.jpg: no such file"),
+    "unknown output suffix": (["stylize", PHOTO, STYLE, "-o", "out.xyz"], "unknown suffix '.xyz'"),
+    "output is a folder": (["stylize", PHOTO, STYLE, "-o", "folder.png"], "folder.png: is a folder"),
+    "output below a file": (["stylize", PHOTO, STYLE, "-o", "afile/out.png"], "afile is a file, so nothing can be written"),
+    "negative style weight": (["stylize", PHOTO, STYLE, "--style-weight", "-1", "-o", "o.png"], "style_weight must be"),
+    "nan style weight": (["stylize", PHOTO, STYLE, "--style-weight", "nan", "-o", "o.png"], "style_weight must be"),
+    "nan blend": (["stylize", PHOTO, STYLE, "--blend", "nan", "-o", "o.png"], "style_blend weight must be"),
+    "negative size": (["stylize", PHOTO, STYLE, "--size", "-5", "-o", "o.png"], "size must be a whole number at least 32"),
+    "size 10": (["stylize", PHOTO, STYLE, "--size", "10", "-o", "o.png"], "size must be a whole number at least 32"),
+    "max side 0": (["stylize", PHOTO, STYLE, "--max-side", "0", "-o", "o.png"], "max_side must be"),
+    "steps 0": (["stylize", PHOTO, STYLE, "--steps", "0", "-o", "o.png"], "steps must be a whole number at least 1"),
+    "steps -1": (["stylize", PHOTO, STYLE, "--steps", "-1", "-o", "o.png"], "steps must be a whole number at least 1"),
+    "output is the input": (["stylize", "photo.jpg", STYLE, "-o", "photo.jpg"], "is also an input"),
+    "heatmap suffix": (["similarity", str(REPO / "data" / "styles"), str(REPO / "data" / "contents"), "-o", "s.xyz"],
+                       "unknown suffix '.xyz'"),
+    "not a model": (["apply", "bad.keras", PHOTO, "-o", "r"], "bad.keras: not a saved model"),
+    "apply into r.xyz": (["apply", MODEL, PHOTO, "-o", "r.xyz"], "unknown image suffix '.xyz'"),
+    "apply over its input": (["apply", MODEL, "photo.jpg", "-o", "photo.jpg"], "is also an input"),
+    "train nan learning rate": (["train", "--content", ".", "--style", STYLE, "--out", "run", "--learning-rate", "nan"],
+                                "learning_rate must be a finite number above 0"),
+    "train negative learning rate": (["train", "--content", ".", "--style", STYLE, "--out", "run",
+                                      "--learning-rate", "-1"], "learning_rate must be"),
+    "train into a file": (["train", "--content", ".", "--style", STYLE, "--out", "afile"], "afile: exists and is not a folder"),
+    "lpips missing": (["lpips", PHOTO, "missing.png"], "missing.png: no such file"),
+    "lpips max side": (["lpips", PHOTO, PHOTO, "--max-side", "0"], "--max-side must be"),
+}
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    shutil.copy(PHOTO, tmp_path / "photo.jpg")
+    (tmp_path / "afile").write_text("a file")
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "bad.keras").write_text("not a zip archive")
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_command_prints_one_line_exits_1_writes_nothing_and_never_loads_tensorflow(workdir, case):
+    args, message = BAD[case]
+    before = {p: p.stat().st_mtime_ns for p in workdir.rglob("*")}
+    code, err, loaded_tensorflow = run_cli(args, workdir)
+    assert code == 1 and len(err) == 1 and err[0].startswith("styletransfer: error:") and message in err[0], err
+    assert not loaded_tensorflow  # answered before TensorFlow's start-up
+    assert {p: p.stat().st_mtime_ns for p in workdir.rglob("*")} == before
+
+
+def test_bad_usage_is_one_line_too(workdir):
+    result = subprocess.run([sys.executable, "-m", "styletransfer", "stylize", PHOTO, STYLE, "--size", "abc", "-o", "o.png"],
+                            cwd=workdir, capture_output=True, text=True)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "invalid int value" in result.stderr
+
+
+def test_apply_names_outputs_so_no_two_inputs_share_one(tmp_path):
+    from styletransfer.cli import apply_targets
+
+    assert apply_targets(["a/x.jpg"], tmp_path / "one.png") == [tmp_path / "one.png"]
+    assert apply_targets(["a/good.jpg", "b/good.png", "c/other.jpg"], tmp_path / "out") == [
+        tmp_path / "out" / "good_jpg.png", tmp_path / "out" / "good_png.png", tmp_path / "out" / "other.png"]
+    with pytest.raises(InputError, match="give a folder"):
+        apply_targets(["x.jpg", "y.jpg"], tmp_path / "one.png")
+    with pytest.raises(InputError, match="would both be written to good_jpg.png"):
+        apply_targets(["a/good.jpg", "b/good.jpg"], tmp_path / "out")
+    (tmp_path / "results.v2").mkdir()
+    assert apply_targets(["x.jpg"], tmp_path / "results.v2") == [tmp_path / "results.v2" / "x.png"]
+
+
+def test_output_equal_to_input_is_written_with_overwrite(workdir, capsys):
+    before = (workdir / "photo.jpg").read_bytes()
+    assert main(["apply", MODEL, str(workdir / "photo.jpg"), "-o", str(workdir / "photo.jpg"), "--overwrite"]) == 0
+    assert (workdir / "photo.jpg").read_bytes() != before
+
+
+def test_a_write_that_fails_late_is_one_line(workdir, capsys, monkeypatch):
+    import styletransfer.images as images
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(workdir / "out.png"))
+
+    monkeypatch.setattr(images, "atomic_path", full_disk)
+    assert main(["apply", MODEL, PHOTO, "-o", str(workdir / "out.png")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"styletransfer: error: {workdir / 'out.png'}: No space left on device"
+
+
+QUIET = """
+import numpy as np
+from styletransfer import tutorial
+from styletransfer.features import FeatureExtractor
+from styletransfer.gan import CONTENT_LAYERS, STYLE_LAYERS, train_generator
+from styletransfer.generator import apply
+import sys
+tutorial.setup(seed=0)
+extractor = FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
+style = np.random.default_rng(0).uniform(size=(48, 48, 3)).astype(np.float32)
+run = train_generator(sys.argv[1], style, sys.argv[2], steps=2, size=32, batch=2, width=4, res_blocks=1,
+                      progress=False, extractor=extractor)
+for shape in ((40, 48), (56, 40), (300, 200), (64, 64), (1100, 70)):   # new sizes, and tiles
+    apply(run.generator, np.zeros((*shape, 3), np.float32), tile=512)
+"""
+
+
+def test_importing_training_and_applying_print_nothing_on_stderr(tmp_path):
+    """No TensorFlow start-up lines, no graph-optimiser error, no retracing warnings."""
+    (tmp_path / "photos").mkdir()
+    for i in range(2):
+        Image.fromarray((smooth_image(i, 40, 48) * 255).astype(np.uint8)).save(tmp_path / "photos" / f"p{i}.png")
+    result = subprocess.run([sys.executable, "-c", QUIET, str(tmp_path / "photos"), str(tmp_path / "run")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    verbose = subprocess.run([sys.executable, "-c", "import styletransfer.features"], capture_output=True, text=True,
+                             env={**os.environ, "STYLETRANSFER_VERBOSE": "1"})
+    assert "oneDNN" in verbose.stderr or "cuda" in verbose.stderr  # the lines are there, only kept off the terminal

@@ -1,0 +1,161 @@
+"""Checks that run before any work: numeric settings in range, outputs writable.
+
+Each raises InputError with one line naming the setting or path and what is allowed. The
+module imports neither TensorFlow nor Keras, so the command line runs these checks first
+and answers a mistake at once; the Python functions (`stylize`, `train_generator`, ...)
+run the same checks at their start.
+"""
+
+import contextlib
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .errors import InputError
+from .pixels import MIN_SIZE
+
+__all__ = ["number", "writable_file", "writable_folder", "not_an_input", "stylize_settings", "train_settings",
+           "model_file"]
+
+
+def number(name, value, *, minimum=None, maximum=None, integer=False, above=None):
+    """`value` if it is a finite number in range, else InputError naming `name`.
+
+    `minimum`/`maximum` are inclusive bounds, `above` an exclusive lower bound; `integer`
+    requires a whole number (returned as int).
+    """
+    allowed = _describe(minimum, maximum, integer, above)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be {allowed}, got {value!r}") from None
+    if not math.isfinite(x) or (integer and x != int(x)) or (minimum is not None and x < minimum) \
+            or (maximum is not None and x > maximum) or (above is not None and x <= above):
+        raise InputError(f"{name} must be {allowed}, got {value}")
+    return int(x) if integer else value
+
+
+def _describe(minimum, maximum, integer, above):
+    kind = "a whole number" if integer else "a finite number"
+    parts = []
+    if above is not None:
+        parts.append(f"above {above:g}")
+    if minimum is not None:
+        parts.append(f"at least {minimum:g}")
+    if maximum is not None:
+        parts.append(f"at most {maximum:g}")
+    return kind + (" " + " and ".join(parts) if parts else "")
+
+
+def _first_existing(path):
+    for parent in [path, *path.parents]:
+        if parent.exists():
+            return parent
+    return Path(".")
+
+
+def _probe_folder(folder, what):
+    """InputError unless a file can be created in `folder` (or in the folder it would be
+    created in): tried, not guessed from permission bits."""
+    existing = _first_existing(folder)
+    if not existing.is_dir():
+        raise InputError(f"{what}: {existing} is a file, so nothing can be written below it")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".styletransfer-probe-", dir=existing)
+    except OSError as e:
+        raise InputError(f"{what}: cannot write into {existing} ({e.strerror})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
+def writable_file(path, suffixes):
+    """Check that an output file can be written at `path` before any work: its suffix is one
+    of `suffixes` (lower case, with the dot), it is not a folder, and its folder exists or
+    can be created and is writable. Returns the path."""
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"{path}: unknown suffix {path.suffix!r}; use one of {', '.join(suffixes)}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name")
+    _probe_folder(path.parent, str(path))
+    return path
+
+
+def writable_folder(path):
+    """Check that `path` is, or can be created as, a writable folder. Returns the path."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a folder")
+    _probe_folder(path, str(path))
+    return path
+
+
+def not_an_input(output, inputs, overwrite=False):
+    """InputError if `output` is the same file as one of `inputs`, unless `overwrite`."""
+    output = Path(output)
+    if overwrite or not output.exists():
+        return
+    for source in map(Path, inputs):
+        if source.exists() and os.path.samefile(source, output):
+            raise InputError(f"{output}: is also an input and would be overwritten; "
+                             "give another output or --overwrite")
+
+
+def stylize_settings(*, size, max_side, steps, levels, learning_rate, content_weight, style_weight, tv_weight,
+                     style_blend, styles, max_seconds):
+    """The numeric settings of `optimize.stylize` (and `styletransfer stylize`), checked."""
+    if size is not None:
+        number("size", size, minimum=MIN_SIZE, integer=True)
+    if max_side is not None:
+        number("max_side", max_side, minimum=MIN_SIZE, integer=True)
+    number("levels", levels, minimum=1, maximum=8, integer=True)
+    for n in (steps if isinstance(steps, (list, tuple)) else [steps]):
+        number("steps", n, minimum=1, integer=True)
+    number("learning_rate", learning_rate, above=0)
+    for name, value in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)):
+        number(name, value, minimum=0)
+    if style_blend is not None:
+        blend = list(style_blend)
+        if len(blend) != styles:
+            raise InputError(f"style_blend needs {styles} weights, one per style image, got {len(blend)}")
+        for w in blend:
+            number("each style_blend weight", w, minimum=0)
+        if not sum(float(w) for w in blend) > 0:
+            raise InputError(f"style_blend weights must not all be 0, got {blend}")
+    if max_seconds is not None:
+        number("max_seconds", max_seconds, above=0)
+
+
+def train_settings(*, steps, size, batch, width, res_blocks, content_weight, style_weight, tv_weight,
+                   adversarial_weight, learning_rate, disc_learning_rate, disc_width, disc_depth, checkpoint_every,
+                   sample_every):
+    """The numeric settings of `gan.train_generator` (and `styletransfer train`), checked."""
+    number("steps", steps, minimum=1, integer=True)
+    number("size", size, minimum=MIN_SIZE, integer=True)
+    number("batch", batch, minimum=1, integer=True)
+    number("width", width, minimum=1, integer=True)
+    number("res_blocks", res_blocks, minimum=0, integer=True)
+    for name, value in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight),
+                        ("adversarial_weight", adversarial_weight)):
+        number(name, value, minimum=0)
+    number("learning_rate", learning_rate, above=0)
+    number("disc_learning_rate", disc_learning_rate, above=0)
+    number("disc_width", disc_width, minimum=1, integer=True)
+    number("disc_depth", disc_depth, minimum=1, integer=True)
+    number("checkpoint_every", checkpoint_every, minimum=1, integer=True)
+    number("sample_every", sample_every, minimum=1, integer=True)
+
+
+def model_file(path):
+    """Check that `path` is a readable ``.keras`` archive (a zip file) before loading it."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such model file")
+    if not path.is_file():
+        raise InputError(f"{path}: is not a file; give a generator.keras file")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{path}: not a saved model (a .keras file is a zip archive; this is not one)")
+    return path
