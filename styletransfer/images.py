@@ -19,7 +19,7 @@ from ._atomic import atomic_path
 from .errors import ImageError, InputError
 from .pixels import MIN_SIZE, as_unit_range
 
-__all__ = ["MAX_PIXELS", "IMAGE_SUFFIXES", "image_files", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
+__all__ = ["MAX_PIXELS", "IMAGE_SUFFIXES", "image_files", "check_file", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -37,7 +37,7 @@ def resize_image(image, size=None, max_side=None):
     or shrink it so its longer side is at most ``max_side`` keeping the aspect ratio
     (never enlarging). Antialiased bilinear; returns float32.
     """
-    import tensorflow as tf  # here, not at the top: checking files must not wait for TensorFlow
+    from ._tensorflow import tf  # here, not at the top: checking files must not wait for TensorFlow
 
     x = tf.convert_to_tensor(image, tf.float32)
     h, w = (int(d) for d in x.shape[-3:-1])
@@ -151,6 +151,27 @@ def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
         h, w = image.shape[:2]
         raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
     return image
+
+
+def check_file(path):
+    """Check an image file from its header, without decoding it: it exists, Pillow can read
+    its format, and it is within `MAX_PIXELS`. Returns (width, height); raises ImageError
+    with one line as `load_image` would. Cheap: run it on every input before long work."""
+    path = _existing(path)
+    if path.is_dir():
+        raise ImageError(f"{path}: is a folder, not an image file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                _check_pixels(path, *img.size)
+                return img.size
+    except Image.DecompressionBombError:
+        return load_image(path)  # raises the same one-line error as loading would
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image file (or a format Pillow cannot read)") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(f"{path}: corrupt or truncated image ({e})") from None
 
 
 def _existing(path):

@@ -222,3 +222,16 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, rng, monkeypatch):
         images.save_image(path, np.ones((32, 32, 3)))
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]
+
+
+def test_a_killed_save_leaves_a_temporary_that_the_next_write_removes(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a process id that has ended
+    stale = tmp_path / f".out.png.{pid}.k3x9_q.styletransfer-tmp.png"
+    stale.write_bytes(b"half a PNG")
+    live = tmp_path / f".out.png.{os.getpid()}.a1b2c3.styletransfer-tmp.png"   # a write still going on
+    live.write_bytes(b"being written")
+    mine = tmp_path / ".out.png.tmp"   # not this package's pattern
+    mine.write_bytes(b"user file")
+    images.save_image(tmp_path / "other.png", np.zeros((32, 32, 3), np.float32))
+    assert not stale.exists() and live.exists() and mine.exists()
