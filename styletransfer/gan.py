@@ -26,18 +26,22 @@ inputs and outputs every `sample_every` steps) and finally ``generator.keras``. 
 `train_generator` again with the same folder and settings resumes where it stopped.
 """
 
+import collections
 import dataclasses
 import json
 import math
+import threading
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
+import PIL.Image
 from tqdm.auto import tqdm
 
+from ._tensorflow import keras, tf
+from . import checks
 from ._atomic import atomic_path
 from .errors import ImageError, InputError, StyleTransferError
 from .features import FeatureExtractor
@@ -55,11 +59,15 @@ STYLE_LAYERS = {"block1_conv2": 1.0, "block2_conv2": 1.0, "block3_conv3": 1.0, "
 
 def PatchDiscriminator(width=32, depth=3, name="patch_discriminator"):
     """PatchGAN: 4x4 stride-2 convolutions (width, 2 width, ...), LeakyReLU(0.2) and instance
-    normalisation after all but the first (those convolutions need no bias), then a 4x4 convolution to one score per patch.
-    (B, H, W, 3) in [0, 1] -> (B, H / 2^depth, W / 2^depth, 1)."""
+    normalisation after all but the first, then a 4x4 convolution to one score per patch.
+    (B, H, W, 3) in [0, 1] -> (B, H / 2^depth, W / 2^depth, 1).
+
+    Unlike Isola et al.'s, the first convolution has no bias either (the normalised ones need
+    none): with one, TensorFlow's graph optimiser tries to fuse convolution, bias and
+    LeakyReLU in the training step, fails, and prints an error on every run."""
     layers = [keras.Input((None, None, 3)), keras.layers.Rescaling(2.0, offset=-1.0)]
     for i in range(depth):
-        layers.append(keras.layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, name=f"conv{i + 1}"))
+        layers.append(keras.layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=False, name=f"conv{i + 1}"))
         if i > 0:
             layers.append(InstanceNormalization(name=f"norm{i + 1}"))
         layers.append(keras.layers.LeakyReLU(0.2))
@@ -82,6 +90,9 @@ def generator_adversarial_loss(kind, fake_scores):
     if kind == "lsgan":
         return tf.reduce_mean(tf.square(fake_scores - 1.0))
     return -tf.reduce_mean(fake_scores)
+
+
+CACHE_BYTES = 512 * 2**20  # decoded training photos kept in memory
 
 
 class ContentImages:
@@ -109,17 +120,34 @@ class ContentImages:
             raise ImageError(f"{self.folder}: no images (looked for {', '.join(IMAGE_SUFFIXES)})")
         self.size, self.batch_size, self.seed = size, batch, seed
         self.skipped = {}
+        self._cache, self._cached_bytes, self._lock = collections.OrderedDict(), 0, threading.Lock()  # tf.data's threads read
 
     def _read(self, index):
+        """The photo at `index` scaled to shorter side `size`: decoded once (reduced while
+        decoding) and kept in a cache of at most `CACHE_BYTES`, so a small folder is decoded
+        once per run and a large one streams. None for a file that cannot be read."""
         path = self.paths[index]
-        if path in self.skipped:
-            return None
+        with self._lock:
+            if path in self.skipped:
+                return None
+            if path in self._cache:
+                self._cache.move_to_end(path)
+                return self._cache[path]
         try:
-            return load_image(path, max_side=None, min_size=1)
+            image = _shorter_side(load_image(path, max_side=_training_scale(path, self.size)), self.size)
         except ImageError as e:
-            self.skipped[path] = str(e)
-            warnings.warn(f"skipped {e}", stacklevel=2)
+            with self._lock:
+                if path not in self.skipped:
+                    self.skipped[path] = str(e)
+                    warnings.warn(f"skipped {e}", stacklevel=2)
             return None
+        with self._lock:
+            if path not in self._cache:
+                self._cache[path] = image
+                self._cached_bytes += image.nbytes
+            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
+                self._cached_bytes -= self._cache.popitem(last=False)[1].nbytes
+        return image
 
     def crop(self, rng):
         """One random crop; files that cannot be read are passed over."""
@@ -127,12 +155,23 @@ class ContentImages:
         for k in range(len(self.paths)):
             image = self._read((start + k) % len(self.paths))
             if image is not None:
-                return random_crop(_shorter_side(image, self.size), self.size, rng)
+                return random_crop(image, self.size, rng)
         raise ImageError(f"{self.folder}: none of the {len(self.paths)} image files could be read")
 
     def batch(self, step, stream=0):
         rng = np.random.default_rng([self.seed, stream, int(step)])
         return np.stack([self.crop(rng) for _ in range(self.batch_size)])
+
+
+def _training_scale(path, size):
+    """The `max_side` that brings the photo at `path` to shorter side `size` (None if it is
+    not larger), read from the header, so a large photo is decoded reduced, not in full."""
+    try:
+        with PIL.Image.open(path) as img:
+            w, h = img.size
+    except (OSError, SyntaxError, ValueError, PIL.Image.DecompressionBombError):
+        return None  # load_image reports what is wrong with the file
+    return math.ceil(max(w, h) * size / min(w, h)) if min(w, h) > size else None
 
 
 def _shorter_side(image, size):
@@ -263,14 +302,10 @@ def _settings(**kwargs):
     s = dict(kwargs)
     if s["adversarial"] not in ADVERSARIAL:
         raise InputError(f"adversarial must be 'lsgan' or 'hinge', got {s['adversarial']!r}")
-    for key in ("steps", "size", "batch", "width", "res_blocks", "checkpoint_every", "sample_every"):
-        if int(s[key]) < 1:
-            raise InputError(f"{key} must be at least 1, got {s[key]}")
-    if s["size"] < 32:
-        raise InputError(f"size must be at least 32 px, got {s['size']}")
-    for key in ("content_weight", "style_weight", "tv_weight", "adversarial_weight"):
-        if not s[key] >= 0:
-            raise InputError(f"{key} must be a non-negative number, got {s[key]}")
+    checks.train_settings(**{k: s[k] for k in (
+        "steps", "size", "batch", "width", "res_blocks", "content_weight", "style_weight", "tv_weight",
+        "adversarial_weight", "learning_rate", "disc_learning_rate", "disc_width", "disc_depth", "checkpoint_every",
+        "sample_every")})
     return s
 
 
@@ -310,8 +345,8 @@ def train_generator(content, style, out, *, steps=2000, size=256, batch=4, width
     for bad inputs, StyleTransferError when `out` holds a run with other settings.
     """
     strategy = strategy or tf.distribute.get_strategy()
-    style_id = str(style) if isinstance(style, (str, Path)) else "arrays"
-    content_id = [str(c) for c in ([content] if isinstance(content, (str, Path)) else content)]
+    style_id = str(Path(style).resolve()) if isinstance(style, (str, Path)) else "arrays"
+    content_id = [str(Path(c).resolve()) for c in ([content] if isinstance(content, (str, Path)) else content)]
     settings = _settings(steps=steps, size=size, batch=batch, width=width, res_blocks=res_blocks,
                          content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
                          adversarial_weight=adversarial_weight, adversarial=adversarial, learning_rate=learning_rate,
@@ -320,9 +355,7 @@ def train_generator(content, style, out, *, steps=2000, size=256, batch=4, width
                          content=content_id)
     if batch % strategy.num_replicas_in_sync:
         raise InputError(f"batch {batch} must be a multiple of the {strategy.num_replicas_in_sync} replicas")
-    run_dir = Path(out)
-    if run_dir.exists() and not run_dir.is_dir():
-        raise InputError(f"{run_dir}: exists and is not a folder")
+    run_dir = checks.writable_folder(out)
     data = ContentImages(content, size, batch, seed)
     styles = _style_images(style, size)
 
@@ -408,6 +441,9 @@ def _pipeline(data, styles, start, steps):
 def _save(path, trainer, settings, history):
     """Every variable, the step, the settings and the history in one .npz, written atomically."""
     arrays = {f"v{i:04d}": np.asarray(v.numpy()) for i, v in enumerate(trainer.variables())}
+    if not all(np.all(np.isfinite(a)) for a in arrays.values() if a.dtype.kind == "f"):
+        raise StyleTransferError(f"training produced NaN or infinite weights; {path} was not overwritten "
+                                 "(lower the learning rates)")
     meta = json.dumps({"settings": settings, "history": history, "step": int(trainer.step.numpy())})
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
@@ -419,9 +455,11 @@ def _restore(path, trainer, settings):
         with np.load(path, allow_pickle=False) as f:
             meta = json.loads(str(f["meta"]))
             arrays = [f[f"v{i:04d}"] for i in range(len(trainer.variables()))]
-    except (OSError, KeyError, ValueError) as e:
-        raise StyleTransferError(f"{path}: unreadable checkpoint ({e}); move it away to start afresh") from None
-    differ = [k for k in _RESUME_KEYS if meta["settings"].get(k) != settings[k]]
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise StyleTransferError(f"{path}: unreadable checkpoint ({reason}); move it away to start afresh, "
+                                 "or train into another folder") from None
+    differ = [k for k in _RESUME_KEYS if _comparable(k, meta["settings"].get(k)) != settings[k]]
     if differ:
         raise StyleTransferError(f"{path}: the run there used other settings ({', '.join(differ)}); "
                                  "use another output folder or the same settings")
@@ -431,6 +469,16 @@ def _restore(path, trainer, settings):
         variable.assign(value)
     trainer.step.assign(meta["step"])
     return meta["history"]
+
+
+def _comparable(key, stored):
+    """A stored setting as this version records it: paths resolved (older runs stored them as
+    given), so the same folder named two ways is the same run."""
+    if key == "content" and isinstance(stored, list):
+        return [str(Path(c).resolve()) for c in stored]
+    if key == "style" and stored not in (None, "arrays"):
+        return str(Path(stored).resolve())
+    return stored
 
 
 def _save_samples(path, generator, contents):

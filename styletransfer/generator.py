@@ -32,10 +32,10 @@ weight, and the tiles are blended with linear ramps in the middle of it: no seam
 import math
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+from ._tensorflow import keras, tf
+from . import checks
 from .errors import InputError, StyleTransferError
 from .images import check_image, load_image, resize_image
 
@@ -160,6 +160,7 @@ class Generator(keras.Model):
         self.up_convs = [conv(2 * w, 3, name="up1"), conv(w, 3, name="up2")]
         self.out_conv = keras.layers.Conv2D(3, kernel, name="out_conv")
         self.norms = [InstanceNormalization(name=f"norm{i}") for i in range(5 + 2 * self.res_blocks)]
+        self._compiled = None  # see _graphs
 
     def _forward(self, images, stats=None):
         """(output, the (mu, var) of every normalisation, in order)."""
@@ -189,10 +190,22 @@ class Generator(keras.Model):
     def call(self, images, stats=None):
         return self._forward(images, stats)[0]
 
-    @tf.function(reduce_retracing=True)
     def transform(self, images, stats=None):
-        """`call` run as a compiled graph: the fast path for inference."""
-        return self._forward(images, stats)[0]
+        """`call` run as a compiled graph: the fast path for inference. Each generator
+        compiles it once for images of any size (and once more for given `stats`)."""
+        if stats is None:
+            return self._graphs()[0](images)
+        return self._graphs()[1](images, stats)
+
+    def _graphs(self):
+        """The two compiled forms of `call`, built on first use with shapes left open."""
+        if self._compiled is None:
+            images = tf.TensorSpec([None, None, None, 3], tf.float32)
+            stats = tf.nest.map_structure(lambda t: tf.TensorSpec([None] * t.shape.rank, t.dtype),
+                                          self.norm_stats(tf.zeros((1, 16, 16, 3))))
+            self._compiled = (tf.function(lambda x: self._forward(x)[0], input_signature=[images]),
+                              tf.function(lambda x, s: self._forward(x, s)[0], input_signature=[images, stats]))
+        return self._compiled
 
     def norm_stats(self, images):
         """The (mu, var) pairs every instance normalisation computes for `images`."""
@@ -210,9 +223,7 @@ def load_generator(path):
 
     Raises StyleTransferError if the file is missing or is not a saved generator.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise StyleTransferError(f"{path}: no such model file")
+    path = checks.model_file(path)
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as e:  # keras raises many types for a bad archive

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from helpers import REPO, smooth_image
 from styletransfer.cli import main
@@ -212,3 +213,63 @@ def test_cli_trains_and_applies(photos, tmp_path, capsys):
     assert len(errors) == 3 and all(e.startswith("styletransfer: error: ") for e in errors)
     assert "missing.keras" in errors[0] and "folder" in errors[1] and "nowhere" in errors[2]
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_an_unreadable_checkpoint_is_named_and_kept(photos, style, tiny_extractor, tmp_path, damage):
+    run = tmp_path / "run"
+    train_generator(photos, style, run, steps=1, extractor=tiny_extractor, **TINY)
+    data = (run / "checkpoint.npz").read_bytes()
+    damaged = b"" if damage == "empty" else data[: len(data) // 2]
+    (run / "checkpoint.npz").write_bytes(damaged)
+    with pytest.raises(StyleTransferError, match="checkpoint.npz: unreadable checkpoint .*move it away") as info:
+        train_generator(photos, style, run, steps=2, extractor=tiny_extractor, **TINY)
+    assert "\n" not in str(info.value) and (run / "checkpoint.npz").read_bytes() == damaged
+
+
+def test_nan_weights_are_never_checkpointed(photos, style, tiny_extractor, tmp_path, monkeypatch):
+    import styletransfer.gan as gan
+
+    run = tmp_path / "run"
+    train_generator(photos, style, run, steps=1, extractor=tiny_extractor, **TINY)
+    before = (run / "checkpoint.npz").read_bytes()
+    real_variables = gan._Trainer.variables
+
+    def poisoned(self):
+        variables = real_variables(self)
+        variables[0].assign(tf.fill(variables[0].shape, float("nan")))
+        return variables
+
+    monkeypatch.setattr(gan._Trainer, "variables", poisoned)
+    with pytest.raises(StyleTransferError, match="NaN or infinite weights; .*checkpoint.npz was not overwritten"):
+        train_generator(photos, style, run, steps=2, extractor=tiny_extractor, **TINY)
+    assert (run / "checkpoint.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize("setting, value, message", [
+    ("learning_rate", float("nan"), "learning_rate must be a finite number above 0"),
+    ("learning_rate", -1.0, "learning_rate must be a finite number above 0"),
+    ("style_weight", -1.0, "style_weight must be a finite number at least 0"),
+    ("batch", 0, "batch must be a whole number at least 1"),
+])
+def test_bad_numeric_settings_are_refused_before_any_work(photos, style, tiny_extractor, tmp_path, setting, value, message):
+    with pytest.raises(InputError, match=message):
+        train_generator(photos, style, tmp_path / "run", extractor=tiny_extractor, **{**TINY, setting: value})
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+
+
+def test_the_same_content_folder_named_two_ways_is_the_same_run(photos, style, tiny_extractor, tmp_path, monkeypatch):
+    monkeypatch.chdir(photos.parent)
+    train_generator(photos.name, style, tmp_path / "run", steps=1, extractor=tiny_extractor, **TINY)
+    resumed = train_generator(photos.resolve(), style, tmp_path / "run", steps=2, extractor=tiny_extractor, **TINY)
+    assert resumed.resumed_from == 1
+
+
+def test_content_photos_under_32_px_are_skipped(photos, style, tiny_extractor, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    save_image(folder / "ok.png", smooth_image(0, 48, 56))
+    save_image(folder / "tiny.png", smooth_image(1, 20, 56))
+    with pytest.warns(UserWarning, match="tiny.png: image of 20x"):
+        result = train_generator(folder, style, tmp_path / "run", steps=2, extractor=tiny_extractor, **TINY)
+    assert list(result.skipped) == [str(folder / "tiny.png")]

@@ -1,3 +1,5 @@
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -101,8 +103,12 @@ def test_bad_model_files_and_images_give_one_line_errors(generator, tmp_path):
     with pytest.raises(StyleTransferError, match="no such model file"):
         load_generator(tmp_path / "missing.keras")
     (tmp_path / "junk.keras").write_bytes(b"not a zip")
-    with pytest.raises(StyleTransferError, match="not a saved generator"):
+    with pytest.raises(StyleTransferError, match=r"junk.keras: not a saved model \(a .keras file is a zip archive"):
         load_generator(tmp_path / "junk.keras")
+    with zipfile.ZipFile(tmp_path / "other.keras", "w") as archive:
+        archive.writestr("notes.txt", "a zip, but not a Keras model")
+    with pytest.raises(StyleTransferError, match="other.keras: not a saved generator"):
+        load_generator(tmp_path / "other.keras")
     with pytest.raises(InputError, match="too small"):
         apply(generator, np.zeros((5, 40, 3), np.float32))
     with pytest.raises(InputError, match="NaN"):
