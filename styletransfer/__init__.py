@@ -6,7 +6,7 @@ Modules, in the direction data flows: ``images`` -> ``features`` (with ``weights
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out of notebooks
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info and warning lines; see _tensorflow.py for the start-up ones
 
 from .errors import ImageError, InputError, StyleTransferError, WeightsError  # noqa: E402
 

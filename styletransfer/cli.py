@@ -189,6 +189,9 @@ def _check_lpips(args):
 def _lpips(args):
     from . import images, metrics
 
+    width, height = images.check_file(args.image_a)
+    if args.max_side is not None and max(width, height) > args.max_side:
+        warnings.warn(f"lpips: {width}x{height} px images downscaled to at most {args.max_side} px a side (--max-side)")
     a = images.load_image(args.image_a, max_side=args.max_side)
     b = images.load_image(args.image_b, size=a.shape[:2])
     print(f"LPIPS ({args.net}): {float(metrics.lpips(a, b, net=args.net, max_side=None)):.4f}")

@@ -2,10 +2,9 @@
 
 import dataclasses
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+from ._tensorflow import keras, tf
 from .errors import InputError
 from .pixels import MIN_SIZE, as_unit_range
 from .weights import NETS, TORCHVISION, Preprocessing, load_weights
@@ -92,7 +91,7 @@ def as_image_batch(images, min_size=MIN_SIZE):
         images = tf.cast(images, tf.float32) / 255.0
     x = tf.cast(images, tf.float32)
     if tf.executing_eagerly() and tf.is_tensor(images) and tf.size(x) > 0:
-        as_unit_range(np.array([tf.reduce_min(x), tf.reduce_max(x)]), "images")
+        as_unit_range(np.array([float(tf.reduce_min(x)), float(tf.reduce_max(x))], np.float32), "images")
     unbatched = x.shape.rank == 3
     if unbatched:
         x = x[None]

@@ -14,9 +14,9 @@ import functools
 import warnings
 
 import numpy as np
-import tensorflow as tf
 from scipy import ndimage
 
+from ._tensorflow import tf
 from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor, as_image_batch
 from .images import resize_image

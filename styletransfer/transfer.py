@@ -21,10 +21,9 @@ Szegedy, 2015, https://arxiv.org/abs/1502.03167).
 import dataclasses
 import time
 
-import keras
 import numpy as np
-import tensorflow as tf
 
+from ._tensorflow import keras, tf
 from .errors import InputError
 from .features import FeatureExtractor
 

@@ -41,13 +41,10 @@ def data_dir():
 
 
 def setup(seed=0):
-    """Start a notebook: seed Python, numpy and TensorFlow, and start TensorFlow's runtime
-    now, so its start-up messages appear in the Setup cell and nowhere else. Returns the
-    sample-data folder."""
-    import keras
-    import tensorflow as tf
+    """Start a notebook: seed Python, numpy and TensorFlow (imported without its start-up log
+    lines, see `styletransfer._tensorflow`). Returns the sample-data folder."""
+    from ._tensorflow import keras
 
     keras.utils.set_random_seed(seed)
-    tf.constant(0.0).numpy()
     print(("fast" if fast_mode() else "full") + f" mode, seed {seed}")
     return data_dir()

@@ -185,3 +185,12 @@ def test_importing_training_and_applying_print_nothing_on_stderr(tmp_path):
     verbose = subprocess.run([sys.executable, "-c", "import styletransfer.features"], capture_output=True, text=True,
                              env={**os.environ, "STYLETRANSFER_VERBOSE": "1"})
     assert "oneDNN" in verbose.stderr or "cuda" in verbose.stderr  # the lines are there, only kept off the terminal
+
+
+def test_a_warning_is_one_line_and_the_command_still_succeeds(workdir):
+    code, err, _ = run_cli(["lpips", PHOTO, PHOTO], workdir)
+    assert code == 0 and err == []  # nothing on stderr when nothing is wrong
+    Image.open(PHOTO).resize((1200, 800)).save(workdir / "big.png")
+    code, err, _ = run_cli(["lpips", "big.png", "big.png"], workdir)
+    assert code == 0 and err == ["styletransfer: warning: lpips: 1200x800 px images downscaled to at most 1024 px a side "
+                                 "(--max-side)"]

@@ -125,3 +125,11 @@ def test_tiles_cover_the_axis_on_the_downsampling_grid(length):
     assert size <= (1024 if length > 1000 else 128) and starts[0] == 0
     assert all(s % 4 == 0 for s in starts) and starts[-1] + size >= length
     assert all(0 < b - a <= size - 32 for a, b in zip(starts, starts[1:]))
+
+
+def test_apply_refuses_0_255_floats_and_takes_uint8(generator):
+    photo = (smooth_image(1, 40, 48) * 255).astype(np.float32)
+    with pytest.raises(InputError, match="divide values in 0..255 by 255"):
+        apply(generator, photo)
+    np.testing.assert_allclose(apply(generator, photo.round().astype(np.uint8)), apply(generator, photo.round() / 255),
+                               atol=1e-5)
