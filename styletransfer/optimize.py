@@ -45,7 +45,7 @@ from ._tensorflow import tf
 from . import checks, colors
 from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor
-from .images import check_image, load_image, resize_image
+from .images import check_file, check_image, load_image, resize_image
 from .metrics import content_loss, gram_matrix, style_loss, total_variation_loss
 
 __all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer"]
@@ -79,8 +79,11 @@ def _as_image(image, name, max_side):
             raise InputError(f"{name} must be one (H, W, 3) image, got shape {image.shape}")
         if min(image.shape[:2]) < MIN_SIZE:
             raise InputError(f"{name} of {image.shape[0]}x{image.shape[1]} px is too small; each side must be at least {MIN_SIZE} px")
-    else:
-        image = load_image(image)
+    else:  # a file: decoded reduced when it is larger than max_side, never at full size first
+        width, height = check_file(image)
+        if max_side and max(width, height) > max_side:
+            warnings.warn(f"{name} of {height}x{width} px is larger than max_side={max_side}; downscaled", stacklevel=3)
+        return load_image(image, max_side=max_side)
     if max_side and max(image.shape[:2]) > max_side:
         warnings.warn(f"{name} of {image.shape[0]}x{image.shape[1]} px is larger than max_side={max_side}; downscaled", stacklevel=3)
         image = resize_image(image, max_side=max_side)

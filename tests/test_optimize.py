@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from PIL import Image
 
 from helpers import smooth_image
 from styletransfer import colors
@@ -198,3 +199,16 @@ def test_arrays_in_0_255_are_refused_and_uint8_accepted(extractor):
         stylize(photo, photo / 255, steps=1, extractor=extractor, progress=False)
     result = stylize(photo.astype(np.uint8), (photo / 255).astype(np.float32), steps=1, extractor=extractor, progress=False)
     assert result.image.mean() < 0.95  # not clipped to white
+
+
+def test_a_large_photo_file_is_decoded_reduced_with_a_warning(tmp_path, extractor, monkeypatch):
+    import styletransfer.optimize as optimize
+
+    Image.linear_gradient("L").resize((1200, 900)).convert("RGB").save(tmp_path / "big.jpg")
+    calls = []
+    real = optimize.load_image
+    monkeypatch.setattr(optimize, "load_image", lambda path, **kw: calls.append(kw) or real(path, **kw))
+    with pytest.warns(UserWarning, match="content of 900x1200 px is larger than max_side=64; downscaled"):
+        result = stylize(tmp_path / "big.jpg", tmp_path / "big.jpg", max_side=64, steps=1, extractor=extractor,
+                         progress=False)
+    assert calls[0] == {"max_side": 64} and result.image.shape == (48, 64, 3)
