@@ -233,6 +233,25 @@ def _tile_spans(length, tile, margin, align=16):
     return spans
 
 
+def _owned_sums(extractor, heads, strides, tile, rows, cols):
+    """For one tile (the x images stacked on the y images): per layer, the sum over the
+    positions this tile owns of each pair's weighted distance, and how many positions.
+    `rows`/`cols` = (tile start, core start, core end) in image pixels. A function of its
+    own so that the tile's feature maps are freed before the next tile is computed."""
+    n = int(tile.shape[0]) // 2
+    features = extractor(tile)
+    sums, counts = np.zeros((len(heads), n)), np.zeros(len(heads))
+    for k, (name, head, s) in enumerate(zip(extractor.layers, heads, strides)):
+        f = _unit_normalize(features[name])
+        d = tf.tensordot(tf.square(f[:n] - f[n:]), head, axes=[[3], [0]])  # (B, h, w)
+        (y0, cy0, cy1), (x0, cx0, cx1) = rows, cols
+        owned = d[:, -(-cy0 // s) - y0 // s: min(-(-cy1 // s) - y0 // s, int(d.shape[1])),
+                  -(-cx0 // s) - x0 // s: min(-(-cx1 // s) - x0 // s, int(d.shape[2]))]
+        sums[k] = tf.reduce_sum(owned, axis=[1, 2]).numpy()
+        counts[k] = int(owned.shape[1]) * int(owned.shape[2])
+    return sums, counts
+
+
 def _lpips_tiled(extractor, heads, strides, x, y):
     """LPIPS as a (B,) tensor, summing each layer's distances over the feature positions each
     tile owns (those whose stride-scaled position falls in the tile's core), then dividing
@@ -241,15 +260,10 @@ def _lpips_tiled(extractor, heads, strides, x, y):
     sums, counts = np.zeros((len(heads), n)), np.zeros(len(heads))
     for y0, y1, cy0, cy1 in _tile_spans(int(x.shape[1]), LPIPS_TILE, LPIPS_MARGIN):
         for x0, x1, cx0, cx1 in _tile_spans(int(x.shape[2]), LPIPS_TILE, LPIPS_MARGIN):
-            features = extractor(tf.concat([x[:, y0:y1, x0:x1], y[:, y0:y1, x0:x1]], axis=0))
-            for k, (name, head, s) in enumerate(zip(extractor.layers, heads, strides)):
-                f = _unit_normalize(features[name])
-                d = tf.tensordot(tf.square(f[:n] - f[n:]), head, axes=[[3], [0]])  # (B, h, w)
-                rows = slice(-(-cy0 // s) - y0 // s, min(-(-cy1 // s) - y0 // s, int(d.shape[1])))
-                cols = slice(-(-cx0 // s) - x0 // s, min(-(-cx1 // s) - x0 // s, int(d.shape[2])))
-                owned = d[:, rows, cols]
-                sums[k] += tf.reduce_sum(owned, axis=[1, 2]).numpy()
-                counts[k] += int(owned.shape[1]) * int(owned.shape[2])
+            tile = tf.concat([x[:, y0:y1, x0:x1], y[:, y0:y1, x0:x1]], axis=0)
+            tile_sums, tile_counts = _owned_sums(extractor, heads, strides, tile, (y0, cy0, cy1), (x0, cx0, cx1))
+            sums += tile_sums
+            counts += tile_counts
     return tf.constant((sums / counts[:, None]).sum(axis=0), tf.float32)
 
 
