@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from styletransfer import images, metrics, weights
 from styletransfer.features import FeatureExtractor
-from styletransfer.metrics import gram_matrix
+from styletransfer.losses import PerceptualLoss, blended_gram_targets
 from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT, stylize
 
 CONTENT = "data/contents/chelsea.jpg"
@@ -55,19 +55,16 @@ def reference_step(content, style):
     def features(x):
         return dict(zip(names, model((x - mean) / std)))
 
-    content_targets = {n: features(content[None])[n] for n in CONTENT_LAYERS}
-    style_targets = {n: gram_matrix(features(style[None])[n]) for n in STYLE_LAYERS}
+    content_targets = features(content[None])
+    loss_of = PerceptualLoss(CONTENT_LAYERS, STYLE_LAYERS, blended_gram_targets([features(style[None])], STYLE_LAYERS),
+                             CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT)
     image = tf.Variable(content[None])
     opt = keras.optimizers.Adam(learning_rate=0.02, epsilon=1e-8)
 
     @tf.function
     def train_step():
         with tf.GradientTape() as tape:
-            f = features(image)
-            c = tf.add_n([tf.reduce_mean((f[n] - content_targets[n]) ** 2) / tf.reduce_mean(content_targets[n] ** 2) for n in CONTENT_LAYERS]) / len(CONTENT_LAYERS)
-            s = tf.add_n([tf.reduce_mean((gram_matrix(f[n]) - style_targets[n]) ** 2) / tf.reduce_mean(style_targets[n] ** 2) for n in STYLE_LAYERS]) / len(STYLE_LAYERS)
-            tv = tf.reduce_mean(tf.abs(image[:, 1:] - image[:, :-1])) + tf.reduce_mean(tf.abs(image[:, :, 1:] - image[:, :, :-1]))
-            loss = CONTENT_WEIGHT * c + STYLE_WEIGHT * s + TV_WEIGHT * tv
+            loss = tf.add_n(list(loss_of(features(image), image, content_targets).values()))
         opt.apply_gradients([(tape.gradient(loss, image), image)])
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
         return loss

@@ -10,7 +10,7 @@ stylisation g(x):
         + t * TV(g(x)) + d * L_adv(D(g(x)))
 
 (the perceptual losses of Johnson et al., 2016, https://arxiv.org/abs/1603.08155, at their
-layers, normalised as in `styletransfer.optimize`; A_l is the mean Gram matrix of the
+layers, the `styletransfer.losses.PerceptualLoss`; A_l is the mean Gram matrix of the
 style images), and the discriminator D minimises
 
     least squares (Mao et al., 2017, https://arxiv.org/abs/1611.04076):
@@ -47,7 +47,7 @@ from .errors import ImageError, InputError, StyleTransferError
 from .features import FeatureExtractor
 from .generator import Generator, InstanceNormalization
 from .images import IMAGE_SUFFIXES, check_image, image_files, load_folder, load_image, resize_image, save_image
-from .metrics import gram_matrix, style_loss, total_variation_loss
+from .losses import PerceptualLoss, blended_gram_targets
 
 __all__ = ["train_generator", "TrainResult", "PatchDiscriminator", "ContentImages", "discriminator_loss", "generator_adversarial_loss", "random_crop",
            "CONTENT_LAYERS", "STYLE_LAYERS"]
@@ -232,11 +232,8 @@ class _Trainer:
         self.g_opt.build(self.generator.trainable_variables)
         self.extractor = extractor
         style_features = [extractor(style[None]) for style in styles]  # one VGG16 pass per style image
-        self.style_targets = {
-            name: tf.constant(tf.reduce_mean(tf.stack([gram_matrix(f[name])[0] for f in style_features]), axis=0))
-            for name in STYLE_LAYERS
-        }
-        self.style_scale = {n: float(tf.reduce_mean(tf.square(g))) for n, g in self.style_targets.items()}
+        self.loss = PerceptualLoss(CONTENT_LAYERS, STYLE_LAYERS, blended_gram_targets(style_features, STYLE_LAYERS),
+                                   s["content_weight"], s["style_weight"], s["tv_weight"])
         if self.adversarial:
             self.discriminator = PatchDiscriminator(s["disc_width"], s["disc_depth"])
             self.d_opt = keras.optimizers.Adam(s["disc_learning_rate"], beta_1=0.5)
@@ -253,20 +250,7 @@ class _Trainer:
     def generator_losses(self, content_features, fake, fake_scores):
         """The weighted terms of L_G (each a mean over this replica's images)."""
         s = self.settings
-        features = self.extractor.model(fake)
-        content_term = 0.0
-        for name, w in CONTENT_LAYERS.items():
-            target, f = content_features[name], features[name]
-            per_image = tf.reduce_mean(tf.square(f - target), [1, 2, 3]) / tf.reduce_mean(tf.square(target), [1, 2, 3])
-            content_term += w * tf.reduce_mean(per_image)
-        style_term = 0.0
-        for name, w in STYLE_LAYERS.items():
-            style_term += w * style_loss(features[name], self.style_targets[name]) / self.style_scale[name]
-        losses = {
-            "content": s["content_weight"] * content_term / sum(CONTENT_LAYERS.values()),
-            "style": s["style_weight"] * style_term / sum(STYLE_LAYERS.values()),
-            "tv": s["tv_weight"] * total_variation_loss(fake),
-        }
+        losses = self.loss(self.extractor.model(fake), fake, content_features)
         if fake_scores is not None:
             losses["adversarial"] = s["adversarial_weight"] * generator_adversarial_loss(s["adversarial"], fake_scores)
         return losses

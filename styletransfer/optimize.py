@@ -46,7 +46,7 @@ from . import checks, colors
 from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor
 from .images import check_file, check_image, load_image, resize_image
-from .metrics import content_loss, gram_matrix, style_loss, total_variation_loss
+from .losses import PerceptualLoss, blended_gram_targets
 
 __all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer"]
 
@@ -99,17 +99,13 @@ class Stylizer:
     def __init__(self, extractor, content, styles, style_blend, content_layers, style_layers,
                  content_weight, style_weight, tv_weight, mask=None):
         self.extractor = extractor
-        self.content_layers, self.style_layers = dict(content_layers), dict(style_layers)
-        self.weights = (float(content_weight), float(style_weight), float(tv_weight))
         self.content = tf.constant(content[None])
         self.mask = None if mask is None else tf.constant(mask[None, :, :, None])
         content_features = extractor(self.content)
-        self.content_targets = {name: content_features[name] for name in self.content_layers}
-        self.style_targets = {}
-        for style, w in zip(styles, style_blend):
-            features = extractor(style[None])
-            for name in self.style_layers:
-                self.style_targets[name] = self.style_targets.get(name, 0.0) + w * gram_matrix(features[name])
+        self.content_targets = {name: content_features[name] for name in content_layers}
+        self.loss = PerceptualLoss(content_layers, style_layers,
+                                   blended_gram_targets([extractor(s[None]) for s in styles], style_layers, style_blend),
+                                   content_weight, style_weight, tv_weight)
         self._step = tf.function(self._loss_and_grad)
 
     def composite(self, x):
@@ -117,18 +113,8 @@ class Stylizer:
         return x if self.mask is None else self.mask * x + (1.0 - self.mask) * self.content
 
     def _losses(self, x):
-        features = self.extractor.model(self.composite(x))
-        a, b, t = self.weights
-        content = tf.add_n([
-            w * content_loss(features[n], self.content_targets[n]) / tf.reduce_mean(tf.square(self.content_targets[n]))
-            for n, w in self.content_layers.items()
-        ]) / sum(self.content_layers.values())
-        style = tf.add_n([
-            w * style_loss(features[n], self.style_targets[n]) / tf.reduce_mean(tf.square(self.style_targets[n]))
-            for n, w in self.style_layers.items()
-        ]) / sum(self.style_layers.values())
-        tv = total_variation_loss(x)
-        return a * content + b * style + t * tv, {"content": a * content, "style": b * style, "tv": t * tv}
+        parts = self.loss(self.extractor.model(self.composite(x)), x, self.content_targets)
+        return tf.add_n(list(parts.values())), parts
 
     def _loss_and_grad(self, x):
         with tf.GradientTape() as tape:

@@ -6,6 +6,7 @@ from scipy import ndimage
 import reference_nets as ref
 from helpers import smooth_image
 from styletransfer import images, metrics
+from styletransfer import lpips as lpips_module
 from styletransfer.errors import InputError
 from styletransfer.features import FeatureExtractor
 
@@ -200,10 +201,10 @@ def test_lpips_in_tiles_equals_lpips_in_one_pass(rng, monkeypatch, net):
     a = np.clip(0.5 + 3 * (noise - 0.5), 0, 1).astype(np.float32)
     b = np.clip(a + 0.1 * rng.standard_normal(a.shape), 0, 1).astype(np.float32)
     whole = float(metrics.lpips(a, b, net))
-    monkeypatch.setattr(metrics, "LPIPS_TILE", 320)  # cores of 64 px: 6 x 7 tiles
-    assert len(metrics._tile_spans(360, 320, 128)) * len(metrics._tile_spans(420, 320, 128)) == 42
+    monkeypatch.setattr(lpips_module, "LPIPS_TILE", 320)  # cores of 64 px: 6 x 7 tiles
+    assert len(lpips_module._tile_spans(360, 320, 128)) * len(lpips_module._tile_spans(420, 320, 128)) == 42
     np.testing.assert_allclose(float(metrics.lpips(a, b, net)), whole, rtol=1e-5)
-    monkeypatch.setattr(metrics, "LPIPS_MARGIN", 32)  # too little context: the tiles no longer agree
+    monkeypatch.setattr(lpips_module, "LPIPS_MARGIN", 32)  # too little context: the tiles no longer agree
     assert abs(float(metrics.lpips(a, b, net)) - whole) > 1e-4
 
 

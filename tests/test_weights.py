@@ -12,7 +12,7 @@ import tensorflow as tf
 from styletransfer import weights
 from styletransfer.errors import WeightsError
 from styletransfer.features import FeatureExtractor
-from styletransfer.metrics import LPIPS_LAYERS, LPIPS_STRIDES, _lpips_tiled
+from styletransfer.lpips import LPIPS_LAYERS, LPIPS_STRIDES, _lpips_tiled
 
 
 @pytest.fixture
