@@ -65,13 +65,13 @@ def main():
 
         @tf.function
         def forward(x):
-            return extractor.model(x)
+            return extractor.maps(x)
 
         @tf.function
         def grad(x):
             with tf.GradientTape() as tape:
                 tape.watch(x)
-                loss = tf.add_n([tf.reduce_mean(f) for f in extractor.model(x).values()])
+                loss = tf.add_n([tf.reduce_mean(f) for f in extractor.maps(x).values()])
             return tape.gradient(loss, x)
 
         f, b = timed(lambda: forward(image), args.repeats), timed(lambda: grad(image), args.repeats)

@@ -169,9 +169,15 @@ class FeatureExtractor:
             layer.trainable = i >= start
         return self
 
+    def maps(self, images, training=False):
+        """The fast path: a float32 (B, H, W, 3) tensor in [0, 1] (or a Keras input) ->
+        {layer: (B, h, w, C) maps}, without the checks of calling the extractor, so it can run
+        inside a `tf.function` or a training step; the caller guarantees shape and range."""
+        return dict(self.model(images, training=training))
+
     def __call__(self, images, training=False):
         x, unbatched = as_image_batch(images)
-        features = self.model(x, training=training)
+        features = self.maps(x, training=training)
         if unbatched:
             return {name: f[0] for name, f in features.items()}
-        return dict(features)
+        return features

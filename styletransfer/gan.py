@@ -250,7 +250,7 @@ class _Trainer:
     def generator_losses(self, content_features, fake, fake_scores):
         """The weighted terms of L_G (each a mean over this replica's images)."""
         s = self.settings
-        losses = self.loss(self.extractor.model(fake), fake, content_features)
+        losses = self.loss(self.extractor.maps(fake), fake, content_features)
         if fake_scores is not None:
             losses["adversarial"] = s["adversarial_weight"] * generator_adversarial_loss(s["adversarial"], fake_scores)
         return losses
@@ -268,7 +268,7 @@ class _Trainer:
         replicas so that the optimisers' sum over replicas is the mean over the global batch."""
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         out = {}
-        content_features = self.extractor.model(content)
+        content_features = self.extractor.maps(content)
         with tf.GradientTape() as tape:
             fake = self.generator(content)
             if self.adversarial:  # the discriminator's step first, on the same generated images

@@ -41,7 +41,7 @@ import numpy as np
 import scipy.optimize
 from tqdm.auto import tqdm
 
-from ._tensorflow import tf
+from ._tensorflow import keras, tf
 from . import checks, colors
 from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor
@@ -106,17 +106,19 @@ class Stylizer:
         self.loss = PerceptualLoss(content_layers, style_layers,
                                    blended_gram_targets([extractor(s[None]) for s in styles], style_layers, style_blend),
                                    content_weight, style_weight, tv_weight)
-        self._step = tf.function(self._loss_and_grad)
+        self._step = tf.function(self.loss_and_gradient)
 
     def composite(self, x):
         """The image the loss sees: inside the mask x, outside it the content."""
         return x if self.mask is None else self.mask * x + (1.0 - self.mask) * self.content
 
     def _losses(self, x):
-        parts = self.loss(self.extractor.model(self.composite(x)), x, self.content_targets)
+        parts = self.loss(self.extractor.maps(self.composite(x)), x, self.content_targets)
         return tf.add_n(list(parts.values())), parts
 
-    def _loss_and_grad(self, x):
+    def loss_and_gradient(self, x):
+        """(total, parts, gradient) for a (1, H, W, 3) tensor, traced into the caller's graph:
+        call it inside your own `tf.function` (`loss_and_grad` is the compiled form)."""
         with tf.GradientTape() as tape:
             tape.watch(x)
             total, parts = self._losses(x)
@@ -286,14 +288,12 @@ def _initial(init, content, seed):
 
 def _run_adam(stylizer, x, steps, learning_rate, record):
     """Adam on the pixels, clipped to [0, 1] after each step."""
-    import keras
-
     variable = tf.Variable(x[None])
     opt = keras.optimizers.Adam(learning_rate=learning_rate, epsilon=1e-8)
 
     @tf.function
     def step():
-        total, parts, grad = stylizer._loss_and_grad(variable)
+        total, parts, grad = stylizer.loss_and_gradient(variable)
         opt.apply_gradients([(grad, variable)])
         variable.assign(tf.clip_by_value(variable, 0.0, 1.0))
         return total, parts

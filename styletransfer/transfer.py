@@ -61,7 +61,7 @@ def build_classifier(n_classes, layer="block5_conv3", weights="imagenet", seed=0
     if weights is None:
         extractor.unfreeze(extractor.conv_layers[0].name)
     inputs = keras.Input((None, None, 3))
-    features = extractor.model(inputs)[layer]
+    features = extractor.maps(inputs)[layer]
     pooled = keras.layers.GlobalAveragePooling2D()(features)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(pooled)
     return keras.Model(inputs, outputs, name="crop_classifier"), extractor

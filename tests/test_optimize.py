@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from helpers import smooth_image
@@ -212,3 +213,20 @@ def test_a_large_photo_file_is_decoded_reduced_with_a_warning(tmp_path, extracto
         result = stylize(tmp_path / "big.jpg", tmp_path / "big.jpg", max_side=64, steps=1, extractor=extractor,
                          progress=False)
     assert calls[0] == {"max_side": 64} and result.image.shape == (48, 64, 3)
+
+
+def test_lbfgs_stops_at_a_nan_loss_with_the_best_image(pair, extractor, monkeypatch):
+    import styletransfer.optimize as optimize
+
+    real, calls = optimize.Stylizer.loss_and_grad, []
+
+    def turns_nan(self, x):  # the loss goes NaN from the 6th evaluation on
+        total, parts, grad = real(self, x)
+        calls.append(float(total))
+        return (tf.constant(np.nan) if len(calls) > 5 else total), parts, grad
+
+    monkeypatch.setattr(optimize.Stylizer, "loss_and_grad", turns_nan)
+    with pytest.warns(UserWarning, match=r"the loss became nan at step \d+; returned the best image so far"):
+        result = run(pair, extractor, optimizer="lbfgs", steps=20)
+    assert result.stopped and 0 < len(result.history) < 20
+    assert all(np.isfinite(h["total"]) for h in result.history) and np.all(np.isfinite(result.image))
