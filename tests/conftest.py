@@ -7,6 +7,26 @@ import pytest
 from PIL import Image
 
 from helpers import DATA
+from styletransfer.errors import WeightsError
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    try:
+        return (yield)
+    except WeightsError as e:
+        pytest.skip(f"needs the ImageNet weights, which cannot be had here: {e}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test that needs the ImageNet weights is skipped, with the reason in one line, when
+    they cannot be had (no cache and no network); a test that expects WeightsError catches
+    it itself, so only unexpected ones get here."""
+    try:
+        return (yield)
+    except WeightsError as e:
+        pytest.skip(f"needs the ImageNet weights, which cannot be had here: {e}")
 
 
 @pytest.fixture
@@ -34,3 +54,13 @@ def alexnet_weights():
     from styletransfer.weights import load_weights
 
     return load_weights("alexnet")
+
+
+@pytest.fixture(scope="session")
+def imagenet():
+    """For tests that run the command line in-process or as a child process, which turn a
+    WeightsError into an exit status: loads the ImageNet weights first, so that the test is
+    skipped (by the hooks above) when they cannot be had."""
+    from styletransfer.weights import load_weights
+
+    load_weights("vgg16"), load_weights("alexnet")

@@ -21,7 +21,7 @@ def folders(tmp_path):
     return tmp_path
 
 
-def test_similarity_prints_the_matrix_and_writes_a_heatmap(folders, capsys):
+def test_similarity_prints_the_matrix_and_writes_a_heatmap(folders, capsys, imagenet):
     out = folders / "sim.png"
     code = main(["similarity", str(folders / "styles"), str(folders / "contents"), "--size", "48",
                  "--layers", "block1_conv1", "block2_conv1", "-o", str(out)])
@@ -32,7 +32,7 @@ def test_similarity_prints_the_matrix_and_writes_a_heatmap(folders, capsys):
     assert Image.open(out).size[0] > 100
 
 
-def test_lpips_command(tmp_path, lpips_images, capsys):
+def test_lpips_command(tmp_path, lpips_images, capsys, imagenet):
     for name, image in zip(("a.png", "b.png"), lpips_images):
         Image.fromarray((image * 255).round().astype(np.uint8)).save(tmp_path / name)
     assert main(["lpips", str(tmp_path / "a.png"), str(tmp_path / "b.png")]) == 0
@@ -187,7 +187,7 @@ def test_importing_training_and_applying_print_nothing_on_stderr(tmp_path):
     assert "oneDNN" in verbose.stderr or "cuda" in verbose.stderr  # the lines are there, only kept off the terminal
 
 
-def test_a_warning_is_one_line_and_the_command_still_succeeds(workdir):
+def test_a_warning_is_one_line_and_the_command_still_succeeds(workdir, imagenet):
     code, err, _ = run_cli(["lpips", PHOTO, PHOTO], workdir)
     assert code == 0 and err == []  # nothing on stderr when nothing is wrong
     Image.open(PHOTO).resize((1200, 800)).save(workdir / "big.png")

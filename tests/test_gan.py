@@ -147,6 +147,7 @@ print("DIFF", diff, "LOSSES", single.history[-1]["total"], mirrored.history[-1][
 """
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_matches_a_single_device(photos, tmp_path):
     """Two logical CPUs need a fresh process: TensorFlow fixes its devices when it starts.
 
@@ -173,6 +174,7 @@ def _free_ports(n):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_train_in_step_and_only_worker_0_writes(photos, tmp_path):
     """MultiWorkerMirroredStrategy with two processes on this machine, as on two machines:
     both run the same synchronised steps; the run folder is written by worker 0 only."""
@@ -194,7 +196,7 @@ def test_two_workers_train_in_step_and_only_worker_0_writes(photos, tmp_path):
     assert not (tmp_path / "run1").exists() or not any((tmp_path / "run1").rglob("*.*"))
 
 
-def test_cli_trains_and_applies(photos, tmp_path, capsys):
+def test_cli_trains_and_applies(photos, tmp_path, capsys, imagenet):
     run = tmp_path / "run"
     assert main(["train", "--content", str(photos), "--style", str(REPO / "data/styles/waves.jpg"), "--out", str(run),
                  "--steps", "2", "--size", "32", "--batch", "2", "--width", "4", "--res-blocks", "1"]) == 0

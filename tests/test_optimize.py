@@ -164,7 +164,7 @@ def test_bad_inputs(pair, extractor, tmp_path):
         stylize(pair[0], pair[1], optimizer="sgd", extractor=extractor)
 
 
-def test_cli_stylize_end_to_end(pair, tmp_path, capsys):
+def test_cli_stylize_end_to_end(pair, tmp_path, capsys, imagenet):
     save_image(tmp_path / "content.png", pair[0])
     save_image(tmp_path / "style.png", pair[1])
     out = tmp_path / "out" / "result.png"
