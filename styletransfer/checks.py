@@ -104,9 +104,10 @@ def not_an_input(output, inputs, overwrite=False):
                              "give another output or --overwrite")
 
 
-def stylize_settings(*, size, max_side, steps, levels, learning_rate, content_weight, style_weight, tv_weight,
-                     style_blend, styles, max_seconds):
-    """The numeric settings of `optimize.stylize` (and `styletransfer stylize`), checked."""
+def stylize_settings(*, size, max_side, steps, levels, content_weight, style_weight, tv_weight, style_blend, styles,
+                     learning_rate=None, max_seconds=None):
+    """The numeric settings of `optimize.stylize` (and `styletransfer stylize`), checked;
+    a setting given as None (one the command line does not take) is not checked."""
     if size is not None:
         number("size", size, minimum=MIN_SIZE, integer=True)
     if max_side is not None:
@@ -114,7 +115,8 @@ def stylize_settings(*, size, max_side, steps, levels, learning_rate, content_we
     number("levels", levels, minimum=1, maximum=8, integer=True)
     for n in (steps if isinstance(steps, (list, tuple)) else [steps]):
         number("steps", n, minimum=1, integer=True)
-    number("learning_rate", learning_rate, above=0)
+    if learning_rate is not None:
+        number("learning_rate", learning_rate, above=0)
     for name, value in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)):
         number(name, value, minimum=0)
     if style_blend is not None:
@@ -130,9 +132,10 @@ def stylize_settings(*, size, max_side, steps, levels, learning_rate, content_we
 
 
 def train_settings(*, steps, size, batch, width, res_blocks, content_weight, style_weight, tv_weight,
-                   adversarial_weight, learning_rate, disc_learning_rate, disc_width, disc_depth, checkpoint_every,
-                   sample_every):
-    """The numeric settings of `gan.train_generator` (and `styletransfer train`), checked."""
+                   adversarial_weight, learning_rate, checkpoint_every, sample_every, disc_learning_rate=None,
+                   disc_width=None, disc_depth=None):
+    """The numeric settings of `gan.train_generator` (and `styletransfer train`), checked;
+    a setting given as None (one the command line does not take) is not checked."""
     number("steps", steps, minimum=1, integer=True)
     number("size", size, minimum=MIN_SIZE, integer=True)
     number("batch", batch, minimum=1, integer=True)
@@ -142,9 +145,11 @@ def train_settings(*, steps, size, batch, width, res_blocks, content_weight, sty
                         ("adversarial_weight", adversarial_weight)):
         number(name, value, minimum=0)
     number("learning_rate", learning_rate, above=0)
-    number("disc_learning_rate", disc_learning_rate, above=0)
-    number("disc_width", disc_width, minimum=1, integer=True)
-    number("disc_depth", disc_depth, minimum=1, integer=True)
+    if disc_learning_rate is not None:
+        number("disc_learning_rate", disc_learning_rate, above=0)
+    for name, value in (("disc_width", disc_width), ("disc_depth", disc_depth)):
+        if value is not None:
+            number(name, value, minimum=1, integer=True)
     number("checkpoint_every", checkpoint_every, minimum=1, integer=True)
     number("sample_every", sample_every, minimum=1, integer=True)
 

@@ -60,8 +60,8 @@ def _check_stylize(args):
     for path in (args.content, *args.styles, *([args.mask] if args.mask else [])):
         images.check_file(path)
     checks.stylize_settings(size=args.size, max_side=args.max_side, steps=args.steps, levels=args.levels,
-                            learning_rate=0.02, content_weight=args.content_weight, style_weight=args.style_weight,
-                            tv_weight=args.tv_weight, style_blend=args.blend, styles=len(args.styles), max_seconds=None)
+                            content_weight=args.content_weight, style_weight=args.style_weight,
+                            tv_weight=args.tv_weight, style_blend=args.blend, styles=len(args.styles))
     checks.writable_file(args.output, tuple(images.SAVE_FORMATS))
     checks.not_an_input(args.output, [args.content, *args.styles], args.overwrite)
 
@@ -96,7 +96,6 @@ def _check_train(args):
                           res_blocks=args.res_blocks, content_weight=args.content_weight,
                           style_weight=args.style_weight, tv_weight=args.tv_weight,
                           adversarial_weight=args.adversarial_weight, learning_rate=args.learning_rate,
-                          disc_learning_rate=2e-4, disc_width=32, disc_depth=3,
                           checkpoint_every=args.checkpoint_every, sample_every=args.sample_every)
     checks.writable_folder(args.out)
 

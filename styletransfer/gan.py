@@ -37,7 +37,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import PIL.Image
 from tqdm.auto import tqdm
 
 from ._tensorflow import keras, tf
@@ -46,7 +45,7 @@ from ._atomic import atomic_path
 from .errors import ImageError, InputError, StyleTransferError
 from .features import FeatureExtractor
 from .generator import Generator, InstanceNormalization
-from .images import IMAGE_SUFFIXES, check_image, image_files, load_folder, load_image, resize_image, save_image
+from .images import IMAGE_SUFFIXES, check_file, check_image, image_files, load_folder, load_image, resize_image, save_image
 from .losses import PerceptualLoss, blended_gram_targets
 
 __all__ = ["train_generator", "TrainResult", "PatchDiscriminator", "ContentImages", "discriminator_loss", "generator_adversarial_loss", "random_crop",
@@ -166,11 +165,7 @@ class ContentImages:
 def _training_scale(path, size):
     """The `max_side` that brings the photo at `path` to shorter side `size` (None if it is
     not larger), read from the header, so a large photo is decoded reduced, not in full."""
-    try:
-        with PIL.Image.open(path) as img:
-            w, h = img.size
-    except (OSError, SyntaxError, ValueError, PIL.Image.DecompressionBombError):
-        return None  # load_image reports what is wrong with the file
+    w, h = check_file(path)
     return math.ceil(max(w, h) * size / min(w, h)) if min(w, h) > size else None
 
 

@@ -5,6 +5,7 @@ Every user mistake (missing path, corrupt or non-image file, empty folder, image
 too small or too large) raises ImageError with one line naming the file.
 """
 
+import contextlib
 import dataclasses
 import errno
 import os
@@ -122,6 +123,28 @@ def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
     its full size in memory. Raises ImageError if the file is missing, not an image,
     corrupt, over the pixel limit, or smaller than ``min_size`` px on a side after resizing.
     """
+    with _opened(path) as img:
+        image = _to_rgb_array(ImageOps.exif_transpose(_decode_reduced(img, _oriented_target(img, size, max_side))))
+    image = resize_image(image, size=size, max_side=max_side)
+    if min(image.shape[:2]) < min_size:
+        h, w = image.shape[:2]
+        raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
+    return image
+
+
+def check_file(path):
+    """Check an image file from its header, without decoding it: it exists, Pillow can read
+    its format, and it is within `MAX_PIXELS`. Returns (width, height); raises ImageError
+    with one line as `load_image` would. Cheap: run it on every input before long work."""
+    with _opened(path) as img:
+        return img.size
+
+
+@contextlib.contextmanager
+def _opened(path):
+    """The image file at `path` opened by Pillow (header read, pixels not yet decoded) and
+    checked against `MAX_PIXELS`; every failure, while opening or while the caller decodes,
+    becomes an ImageError naming the file."""
     path = _existing(path)
     if path.is_dir():
         raise ImageError(f"{path}: is a folder, not an image file (use load_folder)")
@@ -130,8 +153,7 @@ def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS is the limit here
             with Image.open(path) as img:
                 _check_pixels(path, *img.size)
-                oriented = ImageOps.exif_transpose(_decode_reduced(img, _oriented_target(img, size, max_side)))
-                image = _to_rgb_array(oriented)
+                yield img
     except Image.DecompressionBombError as e:
         pixels = re.search(r"\((\d+) pixels\)", str(e))
         count = f"{int(pixels.group(1)) / 1e6:.0f} megapixels" if pixels else "too many pixels"
@@ -145,32 +167,6 @@ def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
             raise ImageError(f"{path}: permission denied") from None
         raise ImageError(f"{path}: corrupt or truncated image ({e})") from None
     except (SyntaxError, ValueError) as e:
-        raise ImageError(f"{path}: corrupt or truncated image ({e})") from None
-    image = resize_image(image, size=size, max_side=max_side)
-    if min(image.shape[:2]) < min_size:
-        h, w = image.shape[:2]
-        raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
-    return image
-
-
-def check_file(path):
-    """Check an image file from its header, without decoding it: it exists, Pillow can read
-    its format, and it is within `MAX_PIXELS`. Returns (width, height); raises ImageError
-    with one line as `load_image` would. Cheap: run it on every input before long work."""
-    path = _existing(path)
-    if path.is_dir():
-        raise ImageError(f"{path}: is a folder, not an image file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                _check_pixels(path, *img.size)
-                return img.size
-    except Image.DecompressionBombError:
-        return load_image(path)  # raises the same one-line error as loading would
-    except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file (or a format Pillow cannot read)") from None
-    except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"{path}: corrupt or truncated image ({e})") from None
 
 
