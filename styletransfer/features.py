@@ -7,6 +7,7 @@ import numpy as np
 from ._tensorflow import keras, tf
 from .errors import InputError
 from .pixels import MIN_SIZE, as_unit_range
+from .seeding import glorot_uniform
 from .weights import NETS, TORCHVISION, Preprocessing, load_weights
 
 __all__ = ["FeatureExtractor", "layer_names", "MIN_SIZE", "as_image_batch"]
@@ -32,7 +33,7 @@ def layer_names(net="vgg16"):
     """
     if net not in NETS:
         raise InputError(f"unknown network {net!r}; choose one of {sorted(NETS)}")
-    return [layer.name for layer in _layers(net, "max") if not layer.name.endswith("_pad")]
+    return [layer.name for layer in _layers(net, "max", 0) if not layer.name.endswith("_pad")]
 
 
 class Preprocess(keras.layers.Layer):
@@ -51,26 +52,30 @@ class Preprocess(keras.layers.Layer):
         return {**super().get_config(), "preprocessing": dataclasses.asdict(self.preprocessing)}
 
 
-def _layers(net, pooling):
-    """The Keras layers of `net`'s feature part, in order (created lazily)."""
+def _layers(net, pooling, seed):
+    """The Keras layers of `net`'s feature part, in order (created lazily); convolution
+    kernels start random from `seed` (replaced when pretrained weights are loaded)."""
+    kernels = glorot_uniform(seed)
     pool = keras.layers.MaxPooling2D if pooling == "max" else keras.layers.AveragePooling2D
     if net == "alexnet":
         for name, filters, kernel, stride, pad in ALEXNET_CONVS:
             yield keras.layers.ZeroPadding2D(pad, name=f"{name}_pad")
-            yield keras.layers.Conv2D(filters, kernel, strides=stride, activation="relu", name=name)
+            yield keras.layers.Conv2D(filters, kernel, strides=stride, activation="relu", kernel_initializer=next(kernels),
+                                      name=name)
             if name in ALEXNET_POOL_AFTER:
                 yield pool(3, strides=2, name="pool" + name[-1])
         return
     for block, n in enumerate(VGG_BLOCKS[net], start=1):
         for i in range(1, n + 1):
-            yield keras.layers.Conv2D(VGG_WIDTHS[block - 1], 3, padding="same", activation="relu", name=f"block{block}_conv{i}")
+            yield keras.layers.Conv2D(VGG_WIDTHS[block - 1], 3, padding="same", activation="relu",
+                                      kernel_initializer=next(kernels), name=f"block{block}_conv{i}")
         yield pool(2, strides=2, name=f"block{block}_pool")
 
 
-def _build(net, last_layer, pooling):
+def _build(net, last_layer, pooling, seed):
     """Keras layers of `net` up to and including `last_layer`: nothing deeper is built."""
     layers = []
-    for layer in _layers(net, pooling):
+    for layer in _layers(net, pooling, seed):
         layers.append(layer)
         if layer.name == last_layer:
             break
@@ -137,10 +142,8 @@ class FeatureExtractor:
     def _model(self, deepest, pooling, seed):
         inputs = keras.Input((None, None, 3), name="rgb_0_1")
         x = Preprocess(self.preprocessing, name="preprocess")(inputs)
-        if self.weights is None:
-            keras.utils.set_random_seed(seed)
         outputs, convs = {}, []
-        for layer in _build(self.net, deepest, pooling):
+        for layer in _build(self.net, deepest, pooling, seed):
             x = layer(x)
             if isinstance(layer, keras.layers.Conv2D):
                 convs.append(layer)

@@ -38,6 +38,7 @@ from ._tensorflow import keras, tf
 from . import checks
 from .errors import InputError, StyleTransferError
 from .images import check_image, load_image, resize_image
+from .seeding import glorot_uniform
 
 __all__ = ["Generator", "InstanceNormalization", "apply", "load_generator", "upsample_conv", "conv_on_blocks", "MIN_INPUT"]
 
@@ -142,23 +143,26 @@ class Generator(keras.Model):
             megapixel on two CPU cores (see benchmarks/generator.py).
         res_blocks: number of residual blocks r at 1/4 resolution (Johnson et al.: 5).
         kernel: size of the first and last convolutions (Johnson et al.: 9).
+        seed: fixes the initial weights.
 
     ``generator(x)`` normalises each image by its own statistics; ``generator(x, stats)``
     uses given ones, as returned by ``generator.norm_stats(y)``.
     """
 
-    def __init__(self, width=8, res_blocks=5, kernel=9, **kwargs):
+    def __init__(self, width=8, res_blocks=5, kernel=9, seed=0, **kwargs):
         super().__init__(**kwargs)
-        self.width, self.res_blocks, self.kernel = int(width), int(res_blocks), int(kernel)
+        self.width, self.res_blocks, self.kernel, self.seed = int(width), int(res_blocks), int(kernel), int(seed)
         w = self.width
+        kernels = glorot_uniform(self.seed)
+
         def conv(filters, size, **kwargs):  # every conv but the last feeds an instance norm: a bias would cancel
-            return keras.layers.Conv2D(filters, size, use_bias=False, **kwargs)
+            return keras.layers.Conv2D(filters, size, use_bias=False, kernel_initializer=next(kernels), **kwargs)
 
         self.in_conv = conv(w, kernel, name="in_conv")
         self.down_convs = [conv(2 * w, 3, strides=2, name="down1"), conv(4 * w, 3, strides=2, name="down2")]
         self.res_convs = [conv(4 * w, 3, name=f"res{i // 2 + 1}_{'ab'[i % 2]}") for i in range(2 * self.res_blocks)]
         self.up_convs = [conv(2 * w, 3, name="up1"), conv(w, 3, name="up2")]
-        self.out_conv = keras.layers.Conv2D(3, kernel, name="out_conv")
+        self.out_conv = keras.layers.Conv2D(3, kernel, kernel_initializer=next(kernels), name="out_conv")
         self.norms = [InstanceNormalization(name=f"norm{i}") for i in range(5 + 2 * self.res_blocks)]
         self._compiled = None  # see _graphs
 
@@ -212,7 +216,8 @@ class Generator(keras.Model):
         return self._forward(images)[1]
 
     def get_config(self):
-        return {**super().get_config(), "width": self.width, "res_blocks": self.res_blocks, "kernel": self.kernel}
+        return {**super().get_config(), "width": self.width, "res_blocks": self.res_blocks, "kernel": self.kernel,
+                "seed": self.seed}
 
     def build(self, input_shape=None):
         self._forward(tf.zeros((1, 16, 16, 3)))  # creates every layer's weights

@@ -26,6 +26,7 @@ import numpy as np
 from ._tensorflow import keras, tf
 from .errors import InputError
 from .features import FeatureExtractor
+from .seeding import glorot_uniform
 
 __all__ = ["random_crops", "build_classifier", "build_small_cnn", "train_classifier", "Trained"]
 
@@ -56,14 +57,14 @@ def build_classifier(n_classes, layer="block5_conv3", weights="imagenet", seed=0
     step 4). With ``weights=None`` every layer starts random and trains.
     Returns (model, extractor).
     """
-    keras.utils.set_random_seed(seed)
     extractor = FeatureExtractor([layer], weights=weights, seed=seed)
     if weights is None:
         extractor.unfreeze(extractor.conv_layers[0].name)
     inputs = keras.Input((None, None, 3))
     features = extractor.maps(inputs)[layer]
     pooled = keras.layers.GlobalAveragePooling2D()(features)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="head")(pooled)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", kernel_initializer=next(glorot_uniform(seed, stream=1)),
+                                 name="head")(pooled)
     return keras.Model(inputs, outputs, name="crop_classifier"), extractor
 
 
@@ -76,14 +77,16 @@ def build_small_cnn(n_classes, width=32, seed=0):
     a few hundred steps on a small dataset are too few for 0.99 to forget its initial
     values, and the model would then be judged with wrong statistics.
     """
-    keras.utils.set_random_seed(seed)
+    kernels = glorot_uniform(seed)
     layers = [keras.Input((None, None, 3))]
     for i, filters in enumerate((width, 2 * width, 4 * width)):
-        layers += [keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{i + 1}"),
+        layers += [keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=next(kernels),
+                                       name=f"conv{i + 1}"),
                    keras.layers.BatchNormalization(momentum=0.9, name=f"norm{i + 1}"), keras.layers.ReLU()]
         if i < 2:
             layers.append(keras.layers.MaxPooling2D(2))
-    layers += [keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(n_classes, activation="softmax", name="head")]
+    layers += [keras.layers.GlobalAveragePooling2D(),
+               keras.layers.Dense(n_classes, activation="softmax", kernel_initializer=next(kernels), name="head")]
     return keras.Sequential(layers, name="small_cnn")
 
 
