@@ -34,10 +34,12 @@ import tensorflow as tf
 from styletransfer import images, metrics, weights
 from styletransfer.features import FeatureExtractor
 from styletransfer.losses import PerceptualLoss, blended_gram_targets
-from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT, stylize
+from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, stylize
+from styletransfer.settings import StylizeSettings
 
 CONTENT = "data/contents/chelsea.jpg"
 STYLE = "data/styles/strokes.jpg"
+DEFAULTS = StylizeSettings()
 
 
 def reference_step(content, style):
@@ -57,7 +59,7 @@ def reference_step(content, style):
 
     content_targets = features(content[None])
     loss_of = PerceptualLoss(CONTENT_LAYERS, STYLE_LAYERS, blended_gram_targets([features(style[None])], STYLE_LAYERS),
-                             CONTENT_WEIGHT, STYLE_WEIGHT, TV_WEIGHT)
+                             DEFAULTS.content_weight, DEFAULTS.style_weight, DEFAULTS.tv_weight)
     image = tf.Variable(content[None])
     opt = keras.optimizers.Adam(learning_rate=0.02, epsilon=1e-8)
 
@@ -101,7 +103,7 @@ def snapshots(content, style, extractor, seconds, every=5, **options):
     return [(times[step], image) for step, image in taken]
 
 
-WEIGHTS = (3.0, STYLE_WEIGHT, 30.0)  # style weights of part 3
+WEIGHTS = (3.0, DEFAULTS.style_weight, 30.0)  # style weights of part 3
 KEPT = 0.5  # LPIPS to the photo at which part 3 compares the optimisers
 
 

@@ -3,7 +3,8 @@
 Each raises InputError with one line naming the setting or path and what is allowed. The
 module imports neither TensorFlow nor Keras, so the command line runs these checks first
 and answers a mistake at once; the Python functions (`stylize`, `train_generator`, ...)
-run the same checks at their start.
+run the same checks at their start. The settings dataclasses (`styletransfer.settings`)
+check their fields with `number`.
 """
 
 import contextlib
@@ -16,8 +17,7 @@ from pathlib import Path
 from .errors import InputError
 from .pixels import MIN_SIZE
 
-__all__ = ["number", "writable_file", "writable_folder", "not_an_input", "stylize_settings", "train_settings",
-           "model_file"]
+__all__ = ["number", "writable_file", "writable_folder", "not_an_input", "style_blend", "model_file"]
 
 
 def number(name, value, *, minimum=None, maximum=None, integer=False, above=None):
@@ -104,54 +104,17 @@ def not_an_input(output, inputs, overwrite=False):
                              "give another output or --overwrite")
 
 
-def stylize_settings(*, size, max_side, steps, levels, content_weight, style_weight, tv_weight, style_blend, styles,
-                     learning_rate=None, max_seconds=None):
-    """The numeric settings of `optimize.stylize` (and `styletransfer stylize`), checked;
-    a setting given as None (one the command line does not take) is not checked."""
-    if size is not None:
-        number("size", size, minimum=MIN_SIZE, integer=True)
-    if max_side is not None:
-        number("max_side", max_side, minimum=MIN_SIZE, integer=True)
-    number("levels", levels, minimum=1, maximum=8, integer=True)
-    for n in (steps if isinstance(steps, (list, tuple)) else [steps]):
-        number("steps", n, minimum=1, integer=True)
-    if learning_rate is not None:
-        number("learning_rate", learning_rate, above=0)
-    for name, value in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight)):
-        number(name, value, minimum=0)
-    if style_blend is not None:
-        blend = list(style_blend)
-        if len(blend) != styles:
-            raise InputError(f"style_blend needs {styles} weights, one per style image, got {len(blend)}")
-        for w in blend:
-            number("each style_blend weight", w, minimum=0)
-        if not sum(float(w) for w in blend) > 0:
-            raise InputError(f"style_blend weights must not all be 0, got {blend}")
-    if max_seconds is not None:
-        number("max_seconds", max_seconds, above=0)
-
-
-def train_settings(*, steps, size, batch, width, res_blocks, content_weight, style_weight, tv_weight,
-                   adversarial_weight, learning_rate, checkpoint_every, sample_every, disc_learning_rate=None,
-                   disc_width=None, disc_depth=None):
-    """The numeric settings of `gan.train_generator` (and `styletransfer train`), checked;
-    a setting given as None (one the command line does not take) is not checked."""
-    number("steps", steps, minimum=1, integer=True)
-    number("size", size, minimum=MIN_SIZE, integer=True)
-    number("batch", batch, minimum=1, integer=True)
-    number("width", width, minimum=1, integer=True)
-    number("res_blocks", res_blocks, minimum=0, integer=True)
-    for name, value in (("content_weight", content_weight), ("style_weight", style_weight), ("tv_weight", tv_weight),
-                        ("adversarial_weight", adversarial_weight)):
-        number(name, value, minimum=0)
-    number("learning_rate", learning_rate, above=0)
-    if disc_learning_rate is not None:
-        number("disc_learning_rate", disc_learning_rate, above=0)
-    for name, value in (("disc_width", disc_width), ("disc_depth", disc_depth)):
-        if value is not None:
-            number(name, value, minimum=1, integer=True)
-    number("checkpoint_every", checkpoint_every, minimum=1, integer=True)
-    number("sample_every", sample_every, minimum=1, integer=True)
+def style_blend(blend, styles):
+    """Check the weights of `styles` style images: one each, none negative, not all 0."""
+    if blend is None:
+        return
+    blend = list(blend)
+    if len(blend) != styles:
+        raise InputError(f"style_blend needs {styles} weights, one per style image, got {len(blend)}")
+    for w in blend:
+        number("each style_blend weight", w, minimum=0)
+    if not sum(float(w) for w in blend) > 0:
+        raise InputError(f"style_blend weights must not all be 0, got {blend}")
 
 
 def model_file(path):

@@ -1,12 +1,14 @@
 """The ``styletransfer`` command line: thin wrappers over the package."""
 
 import argparse
+import dataclasses
 import os
 import sys
 import warnings
 from pathlib import Path
 
 from .errors import InputError, StyleTransferError
+from .settings import ADVERSARIAL, OPTIMIZERS, StylizeSettings, TrainSettings
 
 __all__ = ["main"]
 
@@ -54,14 +56,26 @@ def _similarity(args):
         print(f"wrote {args.output}")
 
 
+def _stylize_settings(args):
+    """The command's `StylizeSettings` (checked); the rest keep their defaults."""
+    return StylizeSettings(size=args.size, max_side=args.max_side, steps=args.steps, optimizer=args.optimizer,
+                           levels=args.levels, content_weight=args.content_weight, style_weight=args.style_weight,
+                           tv_weight=args.tv_weight, preserve_colors=args.preserve_colors, seed=args.seed)
+
+
+def _train_settings(args):
+    """The command's `TrainSettings` (checked): every option of the command line that is one of them."""
+    return TrainSettings(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainSettings)
+                            if hasattr(args, field.name)})
+
+
 def _check_stylize(args):
     from . import checks, images
 
     for path in (args.content, *args.styles, *([args.mask] if args.mask else [])):
         images.check_file(path)
-    checks.stylize_settings(size=args.size, max_side=args.max_side, steps=args.steps, levels=args.levels,
-                            content_weight=args.content_weight, style_weight=args.style_weight,
-                            tv_weight=args.tv_weight, style_blend=args.blend, styles=len(args.styles))
+    _stylize_settings(args)
+    checks.style_blend(args.blend, len(args.styles))
     checks.writable_file(args.output, tuple(images.SAVE_FORMATS))
     checks.not_an_input(args.output, [args.content, *args.styles], args.overwrite)
 
@@ -70,12 +84,8 @@ def _stylize(args):
     from . import images
     from .optimize import stylize
 
-    result = stylize(
-        args.content, args.styles, style_blend=args.blend, size=args.size, max_side=args.max_side, steps=args.steps,
-        optimizer=args.optimizer, levels=args.levels, init=args.init, content_weight=args.content_weight,
-        style_weight=args.style_weight, tv_weight=args.tv_weight, preserve_colors=args.preserve_colors,
-        mask=args.mask, seed=args.seed, net=args.net,
-    )
+    result = stylize(args.content, args.styles, style_blend=args.blend, init=args.init, mask=args.mask, net=args.net,
+                     **dataclasses.asdict(_stylize_settings(args)))
     images.save_image(args.output, result.image)
     last = result.history[-1] if result.history else {"total": float("nan")}
     if result.stopped:
@@ -92,24 +102,15 @@ def _check_train(args):
             images.check_file(source)
     if not Path(args.style).is_dir():
         images.check_file(args.style)
-    checks.train_settings(steps=args.steps, size=args.size, batch=args.batch, width=args.width,
-                          res_blocks=args.res_blocks, content_weight=args.content_weight,
-                          style_weight=args.style_weight, tv_weight=args.tv_weight,
-                          adversarial_weight=args.adversarial_weight, learning_rate=args.learning_rate,
-                          checkpoint_every=args.checkpoint_every, sample_every=args.sample_every)
+    _train_settings(args)
     checks.writable_folder(args.out)
 
 
 def _train(args):
     from .gan import train_generator
 
-    result = train_generator(
-        args.content, args.style, args.out, steps=args.steps, size=args.size, batch=args.batch, width=args.width,
-        res_blocks=args.res_blocks, content_weight=args.content_weight, style_weight=args.style_weight,
-        tv_weight=args.tv_weight, adversarial_weight=args.adversarial_weight, adversarial=args.adversarial,
-        learning_rate=args.learning_rate, checkpoint_every=args.checkpoint_every, sample_every=args.sample_every,
-        seed=args.seed, resume=not args.no_resume, strategy=_strategy(args.strategy),
-    )
+    result = train_generator(args.content, args.style, args.out, resume=not args.no_resume,
+                             strategy=_strategy(args.strategy), **dataclasses.asdict(_train_settings(args)))
     if result.resumed_from:
         print(f"resumed at step {result.resumed_from}")
     last = result.history[-1] if result.history else {}
@@ -223,39 +224,44 @@ def build_parser():
     p.add_argument("-o", "--output", required=True, help="where to write the result (.png, .jpg, ...)")
     p.add_argument("--blend", type=float, nargs="+", help="weights of the style images (default: equal)")
     p.add_argument("--size", type=int, help="longer side of the result in px (default: the photo's, at most --max-side)")
-    p.add_argument("--max-side", type=int, default=512, help="larger photos are downscaled (default 512)")
-    p.add_argument("--steps", type=int, default=300, help="optimisation steps per pyramid level (default 300)")
-    p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
-    p.add_argument("--levels", type=int, default=1, help="coarse-to-fine pyramid levels (default 1)")
+    p.add_argument("--max-side", type=int, default=StylizeSettings.max_side,
+                   help="larger photos are downscaled (default %(default)s)")
+    p.add_argument("--steps", type=int, default=StylizeSettings.steps,
+                   help="optimisation steps per pyramid level (default %(default)s)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=StylizeSettings.optimizer)
+    p.add_argument("--levels", type=int, default=StylizeSettings.levels,
+                   help="coarse-to-fine pyramid levels (default %(default)s)")
     p.add_argument("--init", choices=("content", "noise"), default="content")
-    p.add_argument("--content-weight", type=float, default=1.0)
-    p.add_argument("--style-weight", type=float, default=10.0, help="style strength (default 10)")
-    p.add_argument("--tv-weight", type=float, default=1.0)
+    p.add_argument("--content-weight", type=float, default=StylizeSettings.content_weight)
+    p.add_argument("--style-weight", type=float, default=StylizeSettings.style_weight,
+                   help="style strength (default %(default)s)")
+    p.add_argument("--tv-weight", type=float, default=StylizeSettings.tv_weight)
     p.add_argument("--preserve-colors", choices=("luminance", "match"), help="keep the photo's colours")
     p.add_argument("--mask", help="grey image: white = stylise, black = keep the photo")
     p.add_argument("--net", choices=("vgg16", "vgg19"), default="vgg16")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=StylizeSettings.seed)
     p.add_argument("--overwrite", action="store_true", help="allow -o to name one of the input files")
     p.set_defaults(check=_check_stylize, run=_stylize)
 
     p = commands.add_parser("train", help="train a feed-forward generator for one style (or a style collection)")
     p.add_argument("--content", required=True, nargs="+", help="folder(s) of content photos, or photo files")
     p.add_argument("--style", required=True, help="a style image, or a folder of style images")
-    p.add_argument("--out", required=True, help="run folder: checkpoint, samples/, generator.keras (resumed if present)")
-    p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--size", type=int, default=256, help="training crop size in px (default 256)")
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--width", type=int, default=8, help="generator width (default 8)")
-    p.add_argument("--res-blocks", type=int, default=5)
-    p.add_argument("--content-weight", type=float, default=1.0)
-    p.add_argument("--style-weight", type=float, default=10.0)
-    p.add_argument("--tv-weight", type=float, default=1.0)
-    p.add_argument("--adversarial-weight", type=float, default=0.05, help="0 = perceptual losses only")
-    p.add_argument("--adversarial", choices=("lsgan", "hinge"), default="lsgan")
-    p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--checkpoint-every", type=int, default=100)
-    p.add_argument("--sample-every", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="run folder: checkpoints/, samples/, generator.keras (resumed if present)")
+    p.add_argument("--steps", type=int, default=TrainSettings.steps)
+    p.add_argument("--size", type=int, default=TrainSettings.size, help="training crop size in px (default %(default)s)")
+    p.add_argument("--batch", type=int, default=TrainSettings.batch)
+    p.add_argument("--width", type=int, default=TrainSettings.width, help="generator width (default %(default)s)")
+    p.add_argument("--res-blocks", type=int, default=TrainSettings.res_blocks)
+    p.add_argument("--content-weight", type=float, default=TrainSettings.content_weight)
+    p.add_argument("--style-weight", type=float, default=TrainSettings.style_weight)
+    p.add_argument("--tv-weight", type=float, default=TrainSettings.tv_weight)
+    p.add_argument("--adversarial-weight", type=float, default=TrainSettings.adversarial_weight,
+                   help="0 = perceptual losses only")
+    p.add_argument("--adversarial", choices=ADVERSARIAL, default=TrainSettings.adversarial)
+    p.add_argument("--learning-rate", type=float, default=TrainSettings.learning_rate)
+    p.add_argument("--checkpoint-every", type=int, default=TrainSettings.checkpoint_every)
+    p.add_argument("--sample-every", type=int, default=TrainSettings.sample_every)
+    p.add_argument("--seed", type=int, default=TrainSettings.seed)
     p.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds a checkpoint")
     p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
                    help="tf.distribute strategy; multiworker reads TF_CONFIG (see README)")

@@ -5,16 +5,32 @@ https://arxiv.org/abs/1611.07865). Images are (H, W, 3) float arrays in [0, 1]."
 
 import numpy as np
 
-__all__ = ["RGB_TO_YIQ", "luminance", "luminance_rgb", "match_luminance", "transfer_luminance", "match_color"]
+from ._tensorflow import tf
 
-# NTSC YIQ: Y is luminance, I and Q carry the colour.
-RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], np.float32)
-YIQ_TO_RGB = np.linalg.inv(RGB_TO_YIQ).astype(np.float32)
+__all__ = ["to_yiq", "to_rgb", "luminance", "chroma", "luminance_rgb", "match_luminance", "transfer_luminance",
+           "match_color"]
+
+
+def to_yiq(image):
+    """NTSC YIQ (`tf.image.rgb_to_yiq`): Y = 0.299 R + 0.587 G + 0.114 B is the luminance,
+    I and Q carry the colour. Shape (..., 3), float32 numpy."""
+    return tf.image.rgb_to_yiq(tf.convert_to_tensor(image, tf.float32)).numpy()
+
+
+def to_rgb(yiq):
+    """The inverse of `to_yiq` (`tf.image.yiq_to_rgb`); TensorFlow's inverse matrix is
+    rounded, so a round trip is exact to 1e-4, far below one grey level (1/255)."""
+    return tf.image.yiq_to_rgb(tf.convert_to_tensor(yiq, tf.float32)).numpy()
 
 
 def luminance(image):
     """``Y = 0.299 R + 0.587 G + 0.114 B``, shape (H, W)."""
-    return np.asarray(image, np.float32) @ RGB_TO_YIQ[0]
+    return to_yiq(image)[..., 0]
+
+
+def chroma(image):
+    """The colour without the luminance: the (I, Q) channels of YIQ, shape (H, W, 2)."""
+    return to_yiq(image)[..., 1:]
 
 
 def luminance_rgb(image):
@@ -25,19 +41,18 @@ def luminance_rgb(image):
 def match_luminance(style, content):
     """Shift and scale the style's luminance to the content's mean and standard deviation:
     ``Y' = (Y_s - mu_s) * sigma_c / sigma_s + mu_c``; the colour (I, Q) is kept."""
-    yiq = np.asarray(style, np.float32) @ RGB_TO_YIQ.T
+    yiq = to_yiq(style)
     y_c = luminance(content)
     yiq[..., 0] = (yiq[..., 0] - yiq[..., 0].mean()) * y_c.std() / max(yiq[..., 0].std(), 1e-6) + y_c.mean()
-    return np.clip(yiq @ YIQ_TO_RGB.T, 0, 1)
+    return np.clip(to_rgb(yiq), 0, 1)
 
 
 def transfer_luminance(stylised, content):
     """The stylised image's luminance with the content's colour: Y from `stylised`,
     I and Q from `content`, back to RGB."""
-    y = luminance(stylised)
-    yiq = np.asarray(content, np.float32) @ RGB_TO_YIQ.T
-    yiq[..., 0] = y
-    return np.clip(yiq @ YIQ_TO_RGB.T, 0, 1).astype(np.float32)
+    yiq = to_yiq(content)
+    yiq[..., 0] = luminance(stylised)
+    return np.clip(to_rgb(yiq), 0, 1).astype(np.float32)
 
 
 def match_color(style, content, eps=1e-5):

@@ -126,18 +126,25 @@ def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
     with _opened(path) as img:
         image = _to_rgb_array(ImageOps.exif_transpose(_decode_reduced(img, _oriented_target(img, size, max_side))))
     image = resize_image(image, size=size, max_side=max_side)
-    if min(image.shape[:2]) < min_size:
-        h, w = image.shape[:2]
-        raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
+    _check_min_size(path, *image.shape[:2], min_size)
     return image
 
 
-def check_file(path):
+def _check_min_size(path, h, w, min_size):
+    if min(h, w) < min_size:
+        raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
+
+
+def check_file(path, min_size=None):
     """Check an image file from its header, without decoding it: it exists, Pillow can read
-    its format, and it is within `MAX_PIXELS`. Returns (width, height); raises ImageError
-    with one line as `load_image` would. Cheap: run it on every input before long work."""
+    its format, it is within `MAX_PIXELS` and (if `min_size` is given) each side has at
+    least `min_size` px. Returns (width, height); raises ImageError with one line as
+    `load_image` would. Cheap: run it on every input before long work."""
     with _opened(path) as img:
-        return img.size
+        w, h = img.size
+    if min_size is not None:
+        _check_min_size(path, h, w, min_size)
+    return w, h
 
 
 @contextlib.contextmanager

@@ -76,6 +76,10 @@ def style_loss(features, target_gram):
 def total_variation_loss(images):
     """Mean absolute difference of neighbouring pixels:
     ``mean|x[i+1, j] - x[i, j]| + mean|x[i, j+1] - x[i, j]|``.
+
+    Not `tf.image.total_variation`: that is the sum over all pixels of both directions
+    together, so it grows with the image's area and a TV weight would mean something
+    different at every size; the two means here do not depend on the size.
     """
     x, _ = _batched_maps(images)
     dy = tf.reduce_mean(tf.abs(x[:, 1:, :, :] - x[:, :-1, :, :]))

@@ -47,15 +47,12 @@ from .errors import InputError
 from .features import MIN_SIZE, FeatureExtractor
 from .images import check_file, check_image, load_image, resize_image
 from .losses import PerceptualLoss, blended_gram_targets
+from .settings import StylizeSettings
 
 __all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer"]
 
 CONTENT_LAYERS = {"block4_conv2": 1.0}
 STYLE_LAYERS = {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0, "block4_conv1": 1.0, "block5_conv1": 1.0}
-CONTENT_WEIGHT = 1.0
-STYLE_WEIGHT = 10.0
-TV_WEIGHT = 1.0
-MAX_SIDE = 512
 
 
 @dataclasses.dataclass
@@ -142,11 +139,16 @@ class _Stop(Exception):
         self.image, self.warn = image, warn
 
 
-def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, steps=300, optimizer="lbfgs",
-            learning_rate=0.02, levels=1, init="content", content_weight=CONTENT_WEIGHT, style_weight=STYLE_WEIGHT,
-            tv_weight=TV_WEIGHT, content_layers=None, style_layers=None, preserve_colors=None, mask=None,
-            net="vgg16", weights="imagenet", pooling="max", seed=0, max_seconds=None, callback=None,
-            callback_every=10, progress=True, extractor=None):
+def stylize(content, style, *, style_blend=None, size: int | None = StylizeSettings.size,
+            max_side: int | None = StylizeSettings.max_side, steps: int | tuple = StylizeSettings.steps,
+            optimizer: str = StylizeSettings.optimizer, learning_rate: float = StylizeSettings.learning_rate,
+            levels: int = StylizeSettings.levels, init="content", content_weight: float = StylizeSettings.content_weight,
+            style_weight: float = StylizeSettings.style_weight, tv_weight: float = StylizeSettings.tv_weight,
+            content_layers: dict | None = None, style_layers: dict | None = None,
+            preserve_colors: str | None = StylizeSettings.preserve_colors, mask=None, net: str = "vgg16",
+            weights="imagenet", pooling: str = StylizeSettings.pooling, seed: int = StylizeSettings.seed,
+            max_seconds: float | None = StylizeSettings.max_seconds, callback=None, callback_every: int = 10,
+            progress: bool = True, extractor: FeatureExtractor | None = None) -> "StylizeResult":
     """Stylise `content` with `style` by optimising pixels; returns a `StylizeResult`.
 
     Args:
@@ -175,25 +177,20 @@ def stylize(content, style, *, style_blend=None, size=None, max_side=MAX_SIDE, s
         callback: called as callback(step, losses, image) every `callback_every` steps.
         progress: show a tqdm progress bar with the current losses.
 
-    A loss that becomes NaN or infinite stops the run with a warning; the best image so
+    Defaults are those of `settings.StylizeSettings`. A loss that becomes NaN or infinite stops the run with a warning; the best image so
     far is returned and `result.stopped` says why. Raises InputError / ImageError for bad inputs.
     """
     start_time = time.perf_counter()
-    checks.stylize_settings(size=size, max_side=max_side, steps=steps, levels=levels, learning_rate=learning_rate,
-                            content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
-                            style_blend=style_blend, styles=len(style) if isinstance(style, (list, tuple)) else 1,
-                            max_seconds=max_seconds)
+    options = StylizeSettings(size=size, max_side=max_side, steps=tuple(steps) if isinstance(steps, list) else steps,
+                              optimizer=optimizer, learning_rate=learning_rate, levels=levels,
+                              content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
+                              preserve_colors=preserve_colors, pooling=pooling, seed=seed, max_seconds=max_seconds)
+    checks.style_blend(style_blend, len(style) if isinstance(style, (list, tuple)) else 1)
     content = _as_image(content, "content", max_side)
     styles = [_as_image(s, "style", None) for s in (style if isinstance(style, (list, tuple)) else [style])]
     blend = np.ones(len(styles)) if style_blend is None else np.asarray(style_blend, np.float64)
     blend = blend / blend.sum()
-    if optimizer not in ("lbfgs", "adam"):
-        raise InputError(f"optimizer must be 'lbfgs' or 'adam', got {optimizer!r}")
-    if preserve_colors not in (None, "luminance", "match"):
-        raise InputError(f"preserve_colors must be None, 'luminance' or 'match', got {preserve_colors!r}")
-    step_counts = [steps] * levels if isinstance(steps, int) else list(steps)
-    if len(step_counts) != levels:
-        raise InputError(f"steps has {len(step_counts)} entries for {levels} levels")
+    step_counts = options.step_counts
     if size:
         h, w = content.shape[:2]
         content = resize_image(content, size=(round(h * size / max(h, w)), round(w * size / max(h, w))))

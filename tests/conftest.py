@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import DATA
+from helpers import DATA, smooth_image
 from styletransfer.errors import WeightsError
+from styletransfer.images import save_image
 
 
 @pytest.hookimpl(wrapper=True)
@@ -32,6 +33,15 @@ def pytest_runtest_call(item):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def photos(tmp_path_factory):
+    """A folder of four small, different photos (40 to 52 x 56 px)."""
+    folder = tmp_path_factory.mktemp("photos")
+    for i in range(4):
+        save_image(folder / f"photo{i}.png", smooth_image(i, 40 + 4 * i, 56))
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ from helpers import REPO, smooth_image
 from styletransfer.cli import main
 from styletransfer.errors import ImageError, InputError, StyleTransferError
 from styletransfer.features import FeatureExtractor
-from styletransfer.gan import (CONTENT_LAYERS, STYLE_LAYERS, ContentImages, PatchDiscriminator, discriminator_loss,
-                               generator_adversarial_loss, train_generator)
+from styletransfer.adversarial import PatchDiscriminator, discriminator_loss, generator_adversarial_loss
+from styletransfer.gan import CONTENT_LAYERS, STYLE_LAYERS, train_generator
 from styletransfer.images import save_image
 
 TINY = dict(size=32, batch=2, width=4, res_blocks=1, progress=False, sample_every=1000, checkpoint_every=1000)
@@ -23,14 +23,6 @@ TINY = dict(size=32, batch=2, width=4, res_blocks=1, progress=False, sample_ever
 def tiny_extractor():
     """VGG16 with random weights: the training maths without the cost of real features."""
     return FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
-
-
-@pytest.fixture(scope="module")
-def photos(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("photos")
-    for i in range(4):
-        save_image(folder / f"photo{i}.png", smooth_image(i, 40 + 4 * i, 56))
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -55,37 +47,15 @@ def test_patch_discriminator_scores_patches():
     assert scores.shape == (2, 8, 6, 1)
 
 
-def test_content_batches_depend_only_on_seed_and_step(photos, tmp_path):
-    a, b = ContentImages(photos, 32, 3, seed=1), ContentImages(photos, 32, 3, seed=1)
-    np.testing.assert_array_equal(a.batch(7), b.batch(7))
-    assert a.batch(7).shape == (3, 32, 32, 3)
-    assert not np.array_equal(a.batch(7), a.batch(8))
-    chosen = ContentImages([photos / "photo2.png", photos], 32, 3)
-    assert chosen.paths[0].name == "photo2.png" and len(chosen.paths) == 5
-
-
-def test_bad_files_are_skipped_and_reported_once(photos, tmp_path):
-    folder = tmp_path / "mixed"
-    folder.mkdir()
-    save_image(folder / "good.png", smooth_image(1, 40, 40))
-    (folder / "broken.jpg").write_bytes(b"not a jpeg")
-    data = ContentImages(folder, 32, 4)
-    with pytest.warns(UserWarning, match="broken.jpg") as record:
-        for step in range(6):
-            data.batch(step)
-    assert len(record) == 1 and list(data.skipped) == [folder / "broken.jpg"]
-    (folder / "good.png").unlink()
-    with pytest.raises(ImageError, match="none of the 1 image files"):
-        ContentImages(folder, 32, 4).batch(0)
-
-
 def test_total_loss_falls(photos, style, tiny_extractor, tmp_path):
     result = train_generator(photos, style, tmp_path / "run", steps=40, learning_rate=5e-3, extractor=tiny_extractor, **TINY)
     totals = [h["total"] for h in result.history]
     assert len(totals) == 40
     assert np.mean(totals[-5:]) < 0.6 * totals[0]
     assert {"content", "style", "tv", "adversarial", "discriminator"} <= set(result.history[-1])
-    assert result.model_path.is_file() and (tmp_path / "run" / "checkpoint.npz").is_file()
+    assert result.model_path.is_file() and (tmp_path / "run" / "checkpoints" / "ckpt-40.index").is_file()
+    lines = (tmp_path / "run" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == result.history
 
 
 def test_without_adversarial_weight_no_discriminator_is_trained(photos, style, tiny_extractor, tmp_path):
@@ -221,31 +191,49 @@ def test_cli_trains_and_applies(photos, tmp_path, capsys, imagenet):
 def test_an_unreadable_checkpoint_is_named_and_kept(photos, style, tiny_extractor, tmp_path, damage):
     run = tmp_path / "run"
     train_generator(photos, style, run, steps=1, extractor=tiny_extractor, **TINY)
-    data = (run / "checkpoint.npz").read_bytes()
+    shard = run / "checkpoints" / "ckpt-1.data-00000-of-00001"
+    data = shard.read_bytes()
     damaged = b"" if damage == "empty" else data[: len(data) // 2]
-    (run / "checkpoint.npz").write_bytes(damaged)
-    with pytest.raises(StyleTransferError, match="checkpoint.npz: unreadable checkpoint .*move it away") as info:
+    shard.write_bytes(damaged)
+    with pytest.raises(StyleTransferError, match="ckpt-1: unreadable checkpoint .*move .*checkpoints away") as info:
         train_generator(photos, style, run, steps=2, extractor=tiny_extractor, **TINY)
-    assert "\n" not in str(info.value) and (run / "checkpoint.npz").read_bytes() == damaged
+    assert "\n" not in str(info.value) and shard.read_bytes() == damaged
 
 
 def test_nan_weights_are_never_checkpointed(photos, style, tiny_extractor, tmp_path, monkeypatch):
-    import styletransfer.gan as gan
+    from styletransfer.checkpoints import RunFolder
 
     run = tmp_path / "run"
     train_generator(photos, style, run, steps=1, extractor=tiny_extractor, **TINY)
-    before = (run / "checkpoint.npz").read_bytes()
-    real_variables = gan._Trainer.variables
+    real_save = RunFolder.save
 
-    def poisoned(self):
-        variables = real_variables(self)
-        variables[0].assign(tf.fill(variables[0].shape, float("nan")))
-        return variables
+    def poisoned(self, history):
+        kernel = self.objects["generator"]["in_conv/kernel"]
+        kernel.assign(tf.fill(kernel.shape, float("nan")))
+        return real_save(self, history)
 
-    monkeypatch.setattr(gan._Trainer, "variables", poisoned)
-    with pytest.raises(StyleTransferError, match="NaN or infinite weights; .*checkpoint.npz was not overwritten"):
+    monkeypatch.setattr(RunFolder, "save", poisoned)
+    with pytest.raises(StyleTransferError, match=r"NaN or infinite weights \(generator in_conv/kernel\); the checkpoints"):
         train_generator(photos, style, run, steps=2, extractor=tiny_extractor, **TINY)
-    assert (run / "checkpoint.npz").read_bytes() == before
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.index")) == ["ckpt-1.index"]
+
+
+def test_a_run_folder_of_the_earlier_format_is_refused(photos, style, tiny_extractor, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.npz").write_bytes(b"weights stored by position")
+    with pytest.raises(StyleTransferError, match="checkpoint.npz: a run folder of an earlier version") as info:
+        train_generator(photos, style, run, steps=1, extractor=tiny_extractor, **TINY)
+    assert "\n" not in str(info.value) and not (run / "checkpoints").exists()
+
+
+def test_a_fresh_start_replaces_the_earlier_run(photos, style, tiny_extractor, tmp_path):
+    run = tmp_path / "run"
+    train_generator(photos, style, run, steps=3, extractor=tiny_extractor, **{**TINY, "checkpoint_every": 1})
+    again = train_generator(photos, style, run, steps=2, resume=False, extractor=tiny_extractor, **TINY)
+    assert again.resumed_from == 0 and [h["step"] for h in again.history] == [1, 2]
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.index")) == ["ckpt-2.index"]
+    assert len((run / "history.jsonl").read_text().splitlines()) == 2
 
 
 @pytest.mark.parametrize("setting, value, message", [
@@ -257,7 +245,7 @@ def test_nan_weights_are_never_checkpointed(photos, style, tiny_extractor, tmp_p
 def test_bad_numeric_settings_are_refused_before_any_work(photos, style, tiny_extractor, tmp_path, setting, value, message):
     with pytest.raises(InputError, match=message):
         train_generator(photos, style, tmp_path / "run", extractor=tiny_extractor, **{**TINY, setting: value})
-    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+    assert not (tmp_path / "run").exists()
 
 
 def test_the_same_content_folder_named_two_ways_is_the_same_run(photos, style, tiny_extractor, tmp_path, monkeypatch):

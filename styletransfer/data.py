@@ -1,0 +1,197 @@
+"""The training data of the generator: random crops of content photos and of style images,
+as a `tf.data` pipeline whose batches depend only on the seed and the step.
+
+Sample i (batch k holds samples kB .. kB + B - 1) is a size x size crop, flipped
+left-right with probability 1/2, of one photo scaled so its shorter side is `size`. The
+photos are visited epoch by epoch, each epoch in its own order (a stateless shuffle seeded
+by (seed, epoch)), and the crop and flip are drawn statelessly from (seed, i): a run
+resumed at step k builds the same pipeline from sample kB on and sees exactly the batches
+the uninterrupted run would have seen.
+
+Each photo is decoded and scaled once per epoch, in parallel, and, when all the scaled
+photos fit in `CACHE_BYTES`, once per run: they are then kept in memory and only cropped.
+A larger folder streams (a folder of 100,000 photos is never held in memory). Photos are
+decoded by `images.load_image`, not `tf.io.decode_image`: TensorFlow's decoder ignores
+EXIF orientation (a phone photo would train sideways), reads no TIFF and cannot reduce a
+large PNG while decoding. Files that cannot be read are skipped with one warning each:
+from their headers before training starts, or, if decoding fails later, when first met
+(the next photo of the epoch's order takes the sample's place).
+"""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ._tensorflow import tf
+from .errors import ImageError
+from .images import IMAGE_SUFFIXES, check_file, check_image, image_files, load_folder, load_image, resize_image
+from .pixels import MIN_SIZE
+
+__all__ = ["TrainingPhotos", "training_batches", "content_batches", "style_batches", "style_images", "shorter_side",
+           "CACHE_BYTES"]
+
+CACHE_BYTES = 512 * 2**20  # scaled photos kept in memory when they all fit
+
+# Streams of random numbers drawn from one seed: content crops, style crops, sample-grid photos.
+CONTENT, STYLE, SAMPLES = 0, 1, 2
+
+
+def shorter_side(image: np.ndarray, size: int) -> np.ndarray:
+    """`image` scaled so its shorter side is `size` px."""
+    h, w = image.shape[:2]
+    scale = size / min(h, w)
+    return resize_image(image, size=(max(size, round(h * scale)), max(size, round(w * scale))))
+
+
+def _scaled_shape(width, height, size):
+    scale = size / min(width, height)
+    return max(size, round(height * scale)), max(size, round(width * scale))
+
+
+class TrainingPhotos:
+    """The content photos of a run: a folder, or a list of folders and image files.
+
+    Every file's header is read here, before training: files that are not images, are
+    corrupt, over the pixel limit or under `MIN_SIZE` px are skipped with one warning each and
+    listed in `skipped` ({path: reason}). Raises ImageError if a source does not exist or no
+    file is left.
+    """
+
+    def __init__(self, sources, size: int):
+        sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+        candidates = []
+        for source in map(Path, sources):
+            if source.is_dir():
+                candidates += image_files(source)
+            elif source.is_file():
+                candidates.append(source)
+            else:
+                raise ImageError(f"{source}: no such folder or file")
+        where = ", ".join(map(str, sources))
+        if not candidates:
+            raise ImageError(f"{where}: no images (looked for {', '.join(IMAGE_SUFFIXES)})")
+        self.size, self.paths, self.shapes, self.skipped = size, [], [], {}
+        for path in candidates:
+            try:
+                width, height = check_file(path, min_size=MIN_SIZE)
+            except ImageError as e:
+                self.skipped[path] = str(e)
+                warnings.warn(f"skipped {e}", stacklevel=2)
+                continue
+            self.paths.append(path)
+            self.shapes.append(_scaled_shape(width, height, size))
+        if not self.paths:
+            raise ImageError(f"{where}: none of the {len(candidates)} image files could be read")
+
+    @property
+    def scaled_bytes(self) -> int:
+        """Memory that all the photos take once scaled (float32)."""
+        return sum(h * w * 3 * 4 for h, w in self.shapes)
+
+    def load(self, index: int) -> np.ndarray:
+        """Photo `index` scaled to shorter side `size`, decoded reduced when it is larger."""
+        h, w = self.shapes[index]
+        return shorter_side(load_image(self.paths[index], max_side=max(h, w)), self.size)
+
+    def load_or_next(self, index: int) -> np.ndarray:
+        """`load(index)`, or if that file fails to decode, the next one that does (warned once each)."""
+        for k in range(len(self.paths)):
+            try:
+                return self.load((index + k) % len(self.paths))
+            except ImageError as e:
+                warnings.warn(f"skipped {e}", stacklevel=2)
+        raise ImageError(f"none of the {len(self.paths)} photos could be decoded")
+
+
+class _Packed:
+    """Images of different sizes in one flat float32 tensor: ``image(i)`` slices one out in
+    the graph, so a pipeline can pick any of them without Python."""
+
+    def __init__(self, images):
+        sizes = [image.size for image in images]
+        self.offsets = tf.constant(np.concatenate([[0], np.cumsum(sizes)]), tf.int64)
+        self.shapes = tf.constant([image.shape for image in images], tf.int64)
+        self.pixels = tf.constant(np.concatenate([np.ravel(image) for image in images]).astype(np.float32))
+        self.count = len(images)
+
+    def image(self, i):
+        return tf.reshape(self.pixels[self.offsets[i]:self.offsets[i + 1]], self.shapes[i])
+
+
+def _seed(seed, stream, i):
+    """The stateless seed pair of sample i of a stream."""
+    return tf.stack([tf.constant(seed, tf.int64), tf.constant(stream, tf.int64) * 2**40 + tf.cast(i, tf.int64)])
+
+
+def _random_crop(image, size, seed_pair):
+    crop_seed, flip_seed = tf.unstack(tf.random.split(seed_pair, 2))
+    crop = tf.image.stateless_random_crop(image, (size, size, 3), seed=crop_seed)
+    return tf.image.stateless_random_flip_left_right(crop, seed=flip_seed)
+
+
+def _file_order(count, seed, stream, first):
+    """File indices for samples first, first + 1, ...: every epoch a stateless shuffle of
+    range(count) seeded by (seed, stream, epoch)."""
+
+    def epoch_order(epoch):
+        order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64), seed=_seed(seed, stream, epoch))
+        return tf.data.Dataset.from_tensor_slices(order)
+
+    return tf.data.Dataset.range(first // count, 2**40).flat_map(epoch_order).skip(first % count)
+
+
+def content_batches(photos: TrainingPhotos, batch: int, seed: int, start: int, stop: int, stream: int = CONTENT,
+                    cache_bytes: int = CACHE_BYTES) -> tf.data.Dataset:
+    """(batch, size, size, 3) crops of `photos` for steps start .. stop - 1 (see the module doc).
+
+    The photos are decoded once and kept in memory if their scaled size is within
+    `cache_bytes`, else decoded again each epoch (streamed); the batches are the same either way.
+    """
+    size, first = photos.size, start * batch
+    if photos.scaled_bytes <= cache_bytes:
+        packed = _Packed([photos.load_or_next(i) for i in range(len(photos.paths))])
+        image_of = packed.image
+    else:
+        def image_of(index):
+            image = tf.numpy_function(lambda i: photos.load_or_next(int(i)), [index], tf.float32, stateful=False)
+            return tf.ensure_shape(image, (None, None, 3))
+
+    def crop(i, index):
+        return _random_crop(image_of(index), size, _seed(seed, stream, i))
+
+    samples = tf.data.Dataset.zip(tf.data.Dataset.range(first, stop * batch),
+                                  _file_order(len(photos.paths), seed, stream, first))
+    return samples.map(crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).batch(batch, drop_remainder=True)
+
+
+def style_batches(styles: list, size: int, batch: int, seed: int, start: int, stop: int) -> tf.data.Dataset:
+    """(batch, size, size, 3) crops of the `styles` (each at least size px on both sides) for
+    steps start .. stop - 1: sample i crops a style image drawn from (seed, i)."""
+    packed = _Packed(styles)
+
+    def crop(i):
+        pick_seed, crop_seed = tf.unstack(tf.random.split(_seed(seed, STYLE, i), 2))
+        index = tf.random.stateless_uniform((), pick_seed, maxval=packed.count, dtype=tf.int64)
+        return _random_crop(packed.image(index), size, crop_seed)
+
+    samples = tf.data.Dataset.range(start * batch, stop * batch)
+    return samples.map(crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).batch(batch, drop_remainder=True)
+
+
+def training_batches(photos: TrainingPhotos, styles: list, batch: int, seed: int, start: int, stop: int) -> tf.data.Dataset:
+    """(content crops, style crops) for steps start .. stop - 1, prefetched."""
+    return tf.data.Dataset.zip(content_batches(photos, batch, seed, start, stop),
+                               style_batches(styles, photos.size, batch, seed, start, stop)).prefetch(tf.data.AUTOTUNE)
+
+
+def style_images(style, size: int) -> list:
+    """Style images (one path/array, a list, or a folder), each scaled so its shorter side is `size`:
+    the Gram targets and the discriminator's crops see the style at the scale of the training crops."""
+    if isinstance(style, (str, Path)) and Path(style).is_dir():
+        images = load_folder(style, skip_bad=True).images
+    elif isinstance(style, (list, tuple)):
+        images = [load_image(s) if isinstance(s, (str, Path)) else s for s in style]
+    else:
+        images = [load_image(style) if isinstance(style, (str, Path)) else style]
+    return [shorter_side(check_image(image, "style"), size) for image in images]

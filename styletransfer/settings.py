@@ -1,0 +1,123 @@
+"""The settings of stylisation and of generator training, as frozen dataclasses.
+
+Each field's default is the one default of that setting: `optimize.stylize`,
+`gan.train_generator` and the command line all take theirs from here. Creating a settings
+object checks every field (`checks.number` and the allowed choices) and raises InputError
+with one line naming the setting, so a mistake is answered before any work. The module
+imports neither TensorFlow nor Keras: the command line checks settings before TensorFlow
+starts.
+"""
+
+import dataclasses
+
+from . import checks
+from .errors import InputError
+from .pixels import MIN_SIZE
+
+__all__ = ["StylizeSettings", "TrainSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL"]
+
+OPTIMIZERS = ("lbfgs", "adam")
+COLOR_MODES = (None, "luminance", "match")
+ADVERSARIAL = ("lsgan", "hinge")
+
+
+def _choice(name, value, allowed):
+    if value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StylizeSettings:
+    """The numeric and named settings of `optimize.stylize` (see its docstring for each).
+
+    `steps` is one count for every pyramid level or a tuple of one count per level.
+    """
+
+    size: int | None = None
+    max_side: int | None = 512
+    steps: int | tuple = 300
+    optimizer: str = "lbfgs"
+    learning_rate: float = 0.02
+    levels: int = 1
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 1.0
+    preserve_colors: str | None = None
+    pooling: str = "max"
+    seed: int = 0
+    max_seconds: float | None = None
+
+    def __post_init__(self):
+        if self.size is not None:
+            checks.number("size", self.size, minimum=MIN_SIZE, integer=True)
+        if self.max_side is not None:
+            checks.number("max_side", self.max_side, minimum=MIN_SIZE, integer=True)
+        checks.number("levels", self.levels, minimum=1, maximum=8, integer=True)
+        counts = self.steps if isinstance(self.steps, (list, tuple)) else [self.steps]
+        for n in counts:
+            checks.number("steps", n, minimum=1, integer=True)
+        if isinstance(self.steps, (list, tuple)) and len(self.steps) != self.levels:
+            raise InputError(f"steps has {len(self.steps)} entries for {self.levels} levels")
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        checks.number("learning_rate", self.learning_rate, above=0)
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            checks.number(name, getattr(self, name), minimum=0)
+        _choice("preserve_colors", self.preserve_colors, COLOR_MODES)
+        _choice("pooling", self.pooling, ("max", "avg"))
+        checks.number("seed", self.seed, minimum=0, integer=True)
+        if self.max_seconds is not None:
+            checks.number("max_seconds", self.max_seconds, above=0)
+
+    @property
+    def step_counts(self):
+        """The steps of each pyramid level, coarsest first."""
+        return list(self.steps) if isinstance(self.steps, (list, tuple)) else [self.steps] * self.levels
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    """The settings of `gan.train_generator` (see its docstring for each).
+
+    A run folder can be resumed only with the same settings, except those in `MAY_CHANGE`.
+    """
+
+    steps: int = 2000
+    size: int = 256
+    batch: int = 4
+    width: int = 8
+    res_blocks: int = 5
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 1.0
+    adversarial_weight: float = 0.05
+    adversarial: str = "lsgan"
+    learning_rate: float = 1e-3
+    disc_learning_rate: float = 2e-4
+    disc_width: int = 32
+    disc_depth: int = 3
+    checkpoint_every: int = 100
+    sample_every: int = 100
+    seed: int = 0
+
+    MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
+
+    def __post_init__(self):
+        checks.number("steps", self.steps, minimum=1, integer=True)
+        checks.number("size", self.size, minimum=MIN_SIZE, integer=True)
+        checks.number("batch", self.batch, minimum=1, integer=True)
+        checks.number("width", self.width, minimum=1, integer=True)
+        checks.number("res_blocks", self.res_blocks, minimum=0, integer=True)
+        for name in ("content_weight", "style_weight", "tv_weight", "adversarial_weight"):
+            checks.number(name, getattr(self, name), minimum=0)
+        _choice("adversarial", self.adversarial, ADVERSARIAL)
+        checks.number("learning_rate", self.learning_rate, above=0)
+        checks.number("disc_learning_rate", self.disc_learning_rate, above=0)
+        checks.number("disc_width", self.disc_width, minimum=1, integer=True)
+        checks.number("disc_depth", self.disc_depth, minimum=1, integer=True)
+        checks.number("checkpoint_every", self.checkpoint_every, minimum=1, integer=True)
+        checks.number("sample_every", self.sample_every, minimum=1, integer=True)
+        checks.number("seed", self.seed, minimum=0, integer=True)
+
+    def must_match(self):
+        """The settings a resumed run must share with the run that wrote the folder."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.MAY_CHANGE}
