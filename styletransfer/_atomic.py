@@ -4,6 +4,7 @@ import contextlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["atomic_path"]
@@ -13,7 +14,7 @@ TEMPORARY = re.compile(r"^\..+\.(\d+)\.[a-z0-9_]+\.styletransfer-tmp(\.[^.]*)?$"
 
 
 @contextlib.contextmanager
-def atomic_path(target):
+def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto `target` on success.
 
     An exception (or an interrupted process) leaves `target` untouched and removes
@@ -38,7 +39,7 @@ def atomic_path(target):
         raise
 
 
-def remove_stale_temporaries(folder):
+def remove_stale_temporaries(folder: str | Path) -> None:
     """Delete this package's temporary files in `folder` whose writing process has ended."""
     for path in Path(folder).iterdir():
         match = TEMPORARY.match(path.name)

@@ -12,6 +12,7 @@ import math
 import os
 import tempfile
 import zipfile
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .errors import InputError
@@ -20,7 +21,8 @@ from .pixels import MIN_SIZE
 __all__ = ["number", "writable_file", "writable_folder", "not_an_input", "style_blend", "model_file"]
 
 
-def number(name, value, *, minimum=None, maximum=None, integer=False, above=None):
+def number(name: str, value: float, *, minimum: float | None = None, maximum: float | None = None,
+           integer: bool = False, above: float | None = None) -> float:
     """`value` if it is a finite number in range, else InputError naming `name`.
 
     `minimum`/`maximum` are inclusive bounds, `above` an exclusive lower bound; `integer`
@@ -71,7 +73,7 @@ def _probe_folder(folder, what):
         os.unlink(probe)
 
 
-def writable_file(path, suffixes):
+def writable_file(path: str | Path, suffixes: Collection[str]) -> Path:
     """Check that an output file can be written at `path` before any work: its suffix is one
     of `suffixes` (lower case, with the dot), it is not a folder, and its folder exists or
     can be created and is writable. Returns the path."""
@@ -84,7 +86,7 @@ def writable_file(path, suffixes):
     return path
 
 
-def writable_folder(path):
+def writable_folder(path: str | Path) -> Path:
     """Check that `path` is, or can be created as, a writable folder. Returns the path."""
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -93,7 +95,7 @@ def writable_folder(path):
     return path
 
 
-def not_an_input(output, inputs, overwrite=False):
+def not_an_input(output: str | Path, inputs: Iterable[str | Path], overwrite: bool = False) -> None:
     """InputError if `output` is the same file as one of `inputs`, unless `overwrite`."""
     output = Path(output)
     if overwrite or not output.exists():
@@ -104,7 +106,7 @@ def not_an_input(output, inputs, overwrite=False):
                              "give another output or --overwrite")
 
 
-def style_blend(blend, styles):
+def style_blend(blend: Iterable[float] | None, styles: int) -> None:
     """Check the weights of `styles` style images: one each, none negative, not all 0."""
     if blend is None:
         return
@@ -117,7 +119,7 @@ def style_blend(blend, styles):
         raise InputError(f"style_blend weights must not all be 0, got {blend}")
 
 
-def model_file(path):
+def model_file(path: str | Path) -> Path:
     """Check that `path` is a readable ``.keras`` archive (a zip file) before loading it."""
     path = Path(path)
     if not path.exists():

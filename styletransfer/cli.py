@@ -213,7 +213,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="styletransfer", description="Image style transfer with transfer learning.")
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log lines and full warnings")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -302,7 +302,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a user error, 2 bad usage).
 
     Arguments, input files (from their headers) and outputs are checked before TensorFlow

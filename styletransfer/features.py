@@ -1,6 +1,9 @@
 """FeatureExtractor: a frozen ImageNet CNN mapping images to {layer name: feature map}."""
 
 import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +28,7 @@ ALEXNET_CONVS = (
 ALEXNET_POOL_AFTER = ("conv1", "conv2", "conv5")
 
 
-def layer_names(net="vgg16"):
+def layer_names(net: str = "vgg16") -> list[str]:
     """Names of the feature layers of `net`, in order (convs include their ReLU).
 
     VGG follows Keras (``block1_conv1`` ... ``block5_pool``); AlexNet uses
@@ -39,16 +42,16 @@ def layer_names(net="vgg16"):
 class Preprocess(keras.layers.Layer):
     """Keras layer applying a fixed `Preprocessing` (the one bound to the weights)."""
 
-    def __init__(self, preprocessing, **kwargs):
+    def __init__(self, preprocessing: Preprocessing | dict, **kwargs: Any):
         super().__init__(**kwargs)
         if isinstance(preprocessing, dict):  # from get_config
             preprocessing = Preprocessing(**{k: tuple(v) if isinstance(v, list) else v for k, v in preprocessing.items()})
         self.preprocessing = preprocessing
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         return self.preprocessing(x)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "preprocessing": dataclasses.asdict(self.preprocessing)}
 
 
@@ -82,7 +85,7 @@ def _build(net, last_layer, pooling, seed):
     return layers
 
 
-def as_image_batch(images, min_size=MIN_SIZE):
+def as_image_batch(images: np.ndarray | tf.Tensor, min_size: int = MIN_SIZE) -> tuple[tf.Tensor, bool]:
     """Images as a float32 (B, H, W, 3) tensor, and whether a batch axis was added.
 
     Arrays follow `pixels.as_unit_range` (uint8 is converted; float outside [0, 1], NaN or
@@ -125,7 +128,8 @@ class FeatureExtractor:
     Raises WeightsError when weights cannot be had, InputError for bad layer names.
     """
 
-    def __init__(self, layers, net="vgg16", weights="imagenet", pooling="max", seed=0):
+    def __init__(self, layers: str | Iterable[str], net: str = "vgg16", weights: str | Path | None = "imagenet",
+                 pooling: str = "max", seed: int = 0):
         layers = [layers] if isinstance(layers, str) else list(layers)
         order = layer_names(net)
         unknown = [name for name in layers if name not in order]
@@ -157,11 +161,11 @@ class FeatureExtractor:
         return model
 
     @property
-    def conv_layers(self):
+    def conv_layers(self) -> list[keras.layers.Conv2D]:
         """The Conv2D layers of the (cut) network, in order."""
         return [layer for layer in self.model.layers if isinstance(layer, keras.layers.Conv2D)]
 
-    def unfreeze(self, from_layer):
+    def unfreeze(self, from_layer: str) -> "FeatureExtractor":
         """Make `from_layer` and every conv after it trainable (for fine-tuning); returns self."""
         names = [layer.name for layer in self.conv_layers]
         if from_layer not in names:
@@ -172,13 +176,13 @@ class FeatureExtractor:
             layer.trainable = i >= start
         return self
 
-    def maps(self, images, training=False):
+    def maps(self, images: tf.Tensor | keras.KerasTensor, training: bool = False) -> dict[str, tf.Tensor]:
         """The fast path: a float32 (B, H, W, 3) tensor in [0, 1] (or a Keras input) ->
         {layer: (B, h, w, C) maps}, without the checks of calling the extractor, so it can run
         inside a `tf.function` or a training step; the caller guarantees shape and range."""
         return dict(self.model(images, training=training))
 
-    def __call__(self, images, training=False):
+    def __call__(self, images: np.ndarray | tf.Tensor, training: bool = False) -> dict[str, tf.Tensor]:
         x, unbatched = as_image_batch(images)
         features = self.maps(x, training=training)
         if unbatched:

@@ -31,6 +31,7 @@ weight, and the tiles are blended with linear ramps in the middle of it: no seam
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,21 +53,21 @@ class InstanceNormalization(keras.layers.Layer):
     """``gamma * (x - mu) / sqrt(var + eps) + beta`` with mu, var over (H, W) per image and
     channel, or given as ``stats=(mu, var)`` (shapes (B, 1, 1, C))."""
 
-    def __init__(self, epsilon=1e-5, **kwargs):
+    def __init__(self, epsilon: float = 1e-5, **kwargs: Any):
         super().__init__(**kwargs)
         self.epsilon = epsilon
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple | tf.TensorShape) -> None:
         channels = input_shape[-1]
         self.gamma = self.add_weight(shape=(channels,), initializer="ones", name="gamma")
         self.beta = self.add_weight(shape=(channels,), initializer="zeros", name="beta")
 
-    def call(self, x, stats=None):
+    def call(self, x: tf.Tensor, stats: tuple[tf.Tensor, tf.Tensor] | None = None) -> tf.Tensor:
         mean, var = tf.nn.moments(x, axes=[1, 2], keepdims=True) if stats is None else stats
         scale = self.gamma * tf.math.rsqrt(var + self.epsilon)  # (B, 1, 1, C): two passes over x, not four
         return x * scale + (self.beta - mean * scale)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
@@ -80,7 +81,7 @@ def _reflect(x, pad):
 _PHASE_TAPS = np.array([[[1, 0, 0], [0, 1, 1]], [[1, 1, 0], [0, 0, 1]]], np.float32)
 
 
-def upsample_conv(x, kernel):
+def upsample_conv(x: np.ndarray | tf.Tensor, kernel: np.ndarray | tf.Tensor | keras.Variable) -> tf.Tensor:
     """``conv3x3(reflect_pad_1(nearest_resize_x2(x)), kernel)``, computed at x's resolution.
 
     Each of the four output phases (a, b) (even/odd rows and columns) is a 2x2 convolution
@@ -109,7 +110,7 @@ def _block_taps(size):
     return taps
 
 
-def conv_on_blocks(x, kernel):
+def conv_on_blocks(x: np.ndarray | tf.Tensor, kernel: np.ndarray | tf.Tensor | keras.Variable) -> tf.Tensor:
     """``conv2d(x, kernel, padding="VALID")`` for an odd square kernel, computed on 2x2 blocks.
 
     With x' = space_to_depth(x, 2) and y' = space_to_depth(y, 2), y' is a VALID convolution
@@ -149,7 +150,7 @@ class Generator(keras.Model):
     uses given ones, as returned by ``generator.norm_stats(y)``.
     """
 
-    def __init__(self, width=8, res_blocks=5, kernel=9, seed=0, **kwargs):
+    def __init__(self, width: int = 8, res_blocks: int = 5, kernel: int = 9, seed: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         self.width, self.res_blocks, self.kernel, self.seed = int(width), int(res_blocks), int(kernel), int(seed)
         w = self.width
@@ -191,10 +192,12 @@ class Generator(keras.Model):
         x = conv_on_blocks(_reflect(x, self.kernel // 2), self.out_conv.kernel) + self.out_conv.bias
         return (tf.tanh(x[:, :h, :w, :]) + 1.0) / 2.0, used
 
-    def call(self, images, stats=None):
+    def call(self, images: np.ndarray | tf.Tensor,
+             stats: list[tuple[tf.Tensor, tf.Tensor]] | None = None) -> tf.Tensor:
         return self._forward(images, stats)[0]
 
-    def transform(self, images, stats=None):
+    def transform(self, images: np.ndarray | tf.Tensor,
+                  stats: list[tuple[tf.Tensor, tf.Tensor]] | None = None) -> tf.Tensor:
         """`call` run as a compiled graph: the fast path for inference. Each generator
         compiles it once for images of any size (and once more for given `stats`)."""
         if stats is None:
@@ -211,19 +214,19 @@ class Generator(keras.Model):
                               tf.function(lambda x, s: self._forward(x, s)[0], input_signature=[images, stats]))
         return self._compiled
 
-    def norm_stats(self, images):
+    def norm_stats(self, images: np.ndarray | tf.Tensor) -> list[tuple[tf.Tensor, tf.Tensor]]:
         """The (mu, var) pairs every instance normalisation computes for `images`."""
         return self._forward(images)[1]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "width": self.width, "res_blocks": self.res_blocks, "kernel": self.kernel,
                 "seed": self.seed}
 
-    def build(self, input_shape=None):
+    def build(self, input_shape: tuple | tf.TensorShape | None = None) -> None:
         self._forward(tf.zeros((1, 16, 16, 3)))  # creates every layer's weights
 
 
-def load_generator(path):
+def load_generator(path: str | Path) -> Generator:
     """Load a generator saved as ``.keras`` by `styletransfer.gan.train_generator`.
 
     Raises StyleTransferError if the file is missing or is not a saved generator.
@@ -283,7 +286,9 @@ def _tiled(generator, image, tile, overlap, stats):
     return out / total
 
 
-def apply(generator, images, tile=TILE, overlap=OVERLAP):
+def apply(generator: Generator | str | Path,
+          images: np.ndarray | str | Path | list[np.ndarray | str | Path] | tuple[np.ndarray | str | Path, ...],
+          tile: int = TILE, overlap: int = OVERLAP) -> np.ndarray | list[np.ndarray]:
     """Stylise photos with a trained generator (a `Generator` or a ``.keras`` path).
 
     `images`: one image (an (H, W, 3) array in [0, 1] or a path) or a list of them; returns

@@ -12,6 +12,7 @@ import os
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,6 +20,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ._atomic import atomic_path
 from .errors import ImageError, InputError
 from .pixels import MIN_SIZE, as_unit_range
+
+if TYPE_CHECKING:  # for the hints only: checking files must not wait for TensorFlow
+    from ._tensorflow import tf
 
 __all__ = ["MAX_PIXELS", "IMAGE_SUFFIXES", "image_files", "check_file", "load_image", "load_folder", "Folder", "resize_image", "save_image", "output_format", "check_image"]
 
@@ -33,7 +37,8 @@ def _size_hw(size):
     return int(h), int(w)
 
 
-def resize_image(image, size=None, max_side=None):
+def resize_image(image: "np.ndarray | tf.Tensor", size: int | tuple[int, int] | None = None,
+                 max_side: int | None = None) -> "np.ndarray | tf.Tensor":
     """Resize an (H, W, 3) or (B, H, W, 3) image to ``size`` = (height, width) (an int means square),
     or shrink it so its longer side is at most ``max_side`` keeping the aspect ratio
     (never enlarging). Antialiased bilinear; returns float32.
@@ -112,7 +117,8 @@ def _decode_reduced(img, target):
     return img
 
 
-def load_image(path, size=None, max_side=None, min_size=MIN_SIZE):
+def load_image(path: str | Path, size: int | tuple[int, int] | None = None, max_side: int | None = None,
+               min_size: int = MIN_SIZE) -> np.ndarray:
     """Read an image file as float32 RGB in [0, 1], shape (H, W, 3).
 
     Handles PNG, JPEG, BMP, WebP, TIFF and GIF (first frame); grayscale, RGBA,
@@ -135,7 +141,7 @@ def _check_min_size(path, h, w, min_size):
         raise ImageError(f"{path}: image of {h}x{w} px is too small; each side must be at least {min_size} px")
 
 
-def check_file(path, min_size=None):
+def check_file(path: str | Path, min_size: int | None = None) -> tuple[int, int]:
     """Check an image file from its header, without decoding it: it exists, Pillow can read
     its format, it is within `MAX_PIXELS` and (if `min_size` is given) each side has at
     least `min_size` px. Returns (width, height); raises ImageError with one line as
@@ -214,14 +220,15 @@ class Folder:
         return len(self.paths)
 
 
-def image_files(folder):
+def image_files(folder: str | Path) -> list[Path]:
     """The image files of a folder, sorted by name: not recursive; hidden files and suffixes
     other than `IMAGE_SUFFIXES` are left out."""
     return sorted(p for p in Path(folder).iterdir()
                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def load_folder(folder, size=None, max_side=None, skip_bad=False, min_size=MIN_SIZE):
+def load_folder(folder: str | Path, size: int | tuple[int, int] | None = None, max_side: int | None = None,
+                skip_bad: bool = False, min_size: int = MIN_SIZE) -> Folder:
     """Load every image file of a folder (sorted by name, not recursive; hidden files and
     non-image suffixes ignored) with `load_image`'s options.
 
@@ -248,7 +255,7 @@ def load_folder(folder, size=None, max_side=None, skip_bad=False, min_size=MIN_S
     return Folder(np.stack(images) if size is not None else images, paths, skipped)
 
 
-def check_image(image, name="image"):
+def check_image(image: "np.ndarray | tf.Tensor", name: str = "image") -> np.ndarray:
     """Return `image` as float32 (H, W, 3) or (B, H, W, 3) in [0, 1]: uint8 arrays are divided
     by 255; InputError for a bad shape, NaN/inf, or float values outside [0, 1] (see
     `pixels.as_unit_range`)."""
@@ -258,7 +265,7 @@ def check_image(image, name="image"):
     return as_unit_range(x, name)
 
 
-def output_format(path):
+def output_format(path: str | Path) -> str:
     """The Pillow format name for saving to `path`, from its suffix; ImageError if unknown."""
     fmt = SAVE_FORMATS.get(Path(path).suffix.lower())
     if fmt is None:
@@ -266,7 +273,7 @@ def output_format(path):
     return fmt
 
 
-def save_image(path, image, quality=95):
+def save_image(path: str | Path, image: "np.ndarray | tf.Tensor", quality: int = 95) -> Path:
     """Write an (H, W, 3) image in [0, 1] atomically (temporary file, then rename); the format
     follows the suffix (.png, .jpg, .bmp, .webp, .tif). Returns the path.
 

@@ -17,13 +17,16 @@ Each term is a mean and each layer's term a relative error, so the weights a, b,
 layer weights c_l, s_l mean the same at any image size and for layers of any scale.
 """
 
+from collections.abc import Iterable, Sequence
+
 from ._tensorflow import tf
 from .metrics import gram_matrix, total_variation_loss
 
 __all__ = ["PerceptualLoss", "blended_gram_targets"]
 
 
-def blended_gram_targets(style_features, layers, blend=None):
+def blended_gram_targets(style_features: Sequence[dict[str, tf.Tensor]], layers: Iterable[str],
+                         blend: Iterable[float] | None = None) -> dict[str, tf.Tensor]:
     """A_l = sum_k w_k G_l(style_k) / sum_k w_k for each layer l in `layers`, from a list of
     feature dicts (one per style image, each batch 1); equal weights when `blend` is None."""
     blend = [1.0] * len(style_features) if blend is None else [float(w) for w in blend]
@@ -45,14 +48,15 @@ class PerceptualLoss:
     "style": b S, "tv": t TV}; their sum is L.
     """
 
-    def __init__(self, content_layers, style_layers, style_targets, content_weight=1.0, style_weight=10.0,
-                 tv_weight=1.0):
+    def __init__(self, content_layers: dict[str, float], style_layers: dict[str, float],
+                 style_targets: dict[str, tf.Tensor], content_weight: float = 1.0, style_weight: float = 10.0,
+                 tv_weight: float = 1.0):
         self.content_layers, self.style_layers = dict(content_layers), dict(style_layers)
         self.style_targets = {name: tf.cast(style_targets[name], tf.float32) for name in self.style_layers}
         self.style_scales = {name: tf.reduce_mean(tf.square(g)) for name, g in self.style_targets.items()}
         self.content_weight, self.style_weight, self.tv_weight = map(float, (content_weight, style_weight, tv_weight))
 
-    def content(self, features, content_targets):
+    def content(self, features: dict[str, tf.Tensor], content_targets: dict[str, tf.Tensor]) -> tf.Tensor:
         """C(x): per image, the weighted mean over layers of the relative squared error."""
         total = 0.0
         for name, w in self.content_layers.items():
@@ -62,7 +66,7 @@ class PerceptualLoss:
             total += w * tf.reduce_mean(per_image)
         return total / sum(self.content_layers.values())
 
-    def style(self, features):
+    def style(self, features: dict[str, tf.Tensor]) -> tf.Tensor:
         """S(x): the weighted mean over layers of |G_l(x) - A_l|^2 / |A_l|^2 (batch mean)."""
         total = 0.0
         for name, w in self.style_layers.items():
@@ -70,7 +74,8 @@ class PerceptualLoss:
             total += w * error / self.style_scales[name]
         return total / sum(self.style_layers.values())
 
-    def __call__(self, features, images, content_targets):
+    def __call__(self, features: dict[str, tf.Tensor], images: tf.Tensor,
+                 content_targets: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         return {"content": self.content_weight * self.content(features, content_targets),
                 "style": self.style_weight * self.style(features),
                 "tv": self.tv_weight * total_variation_loss(images)}

@@ -22,7 +22,7 @@ LPIPS_LAYERS = {
 _NETWORKS = {}  # net -> (FeatureExtractor, heads): built once per process, on first use
 
 
-def lpips_network(net):
+def lpips_network(net: str) -> tuple[FeatureExtractor, list[tf.Tensor]]:
     """The LPIPS network for "vgg" or "alex": (a frozen `FeatureExtractor` cut at the LPIPS
     layers, the learned per-layer heads w_l). Built on first use and kept in `_NETWORKS`."""
     if net in _NETWORKS:
@@ -47,7 +47,8 @@ LPIPS_TILE = 1024    # px: larger images are measured in tiles of at most this s
 LPIPS_MARGIN = 128   # px of context around each tile: more than the deepest layer's receptive-field radius
 
 
-def lpips(x, y, net="vgg", max_side=1024):
+def lpips(x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor, net: str = "vgg",
+          max_side: int | None = 1024) -> tf.Tensor:
     """LPIPS v0.1 perceptual distance (Zhang et al., 2018) between images in [0, 1].
 
     ``d(x, y) = sum_l mean_hw( w_l . (n(f_l(x)) - n(f_l(y)))^2 )`` with f_l the ReLU

@@ -12,11 +12,14 @@ objective. It is numpy, not differentiable. (How much of the photo a method keep
 measured with `lpips`, which no method optimises either.)
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import ndimage
 
 from ._tensorflow import tf
 from .errors import InputError
+from .features import FeatureExtractor
 from .lpips import lpips
 from .pixels import as_unit_range
 
@@ -48,7 +51,7 @@ def _batched_maps(x):
     return x, False
 
 
-def gram_matrix(x):
+def gram_matrix(x: np.ndarray | tf.Tensor) -> tf.Tensor:
     """Gram matrix of feature maps: ``G[c, d] = (1 / HW) * sum_p x[p, c] x[p, d]``.
 
     (B, H, W, C) -> (B, C, C); an unbatched (H, W, C) gives (C, C).
@@ -60,12 +63,12 @@ def gram_matrix(x):
     return gram[0] if unbatched else gram
 
 
-def content_loss(features, target):
+def content_loss(features: np.ndarray | tf.Tensor, target: np.ndarray | tf.Tensor) -> tf.Tensor:
     """Mean squared feature difference: ``mean((F - P)^2)``, averaged over the batch too."""
     return tf.reduce_mean(tf.square(_float(features) - _float(target)))
 
 
-def style_loss(features, target_gram):
+def style_loss(features: np.ndarray | tf.Tensor, target_gram: np.ndarray | tf.Tensor) -> tf.Tensor:
     """Mean squared Gram difference: ``mean((G(F) - A)^2)`` with `target_gram` A = G(style features).
 
     `target_gram` (C, C) or (B, C, C) broadcasts over the batch of `features`.
@@ -73,7 +76,7 @@ def style_loss(features, target_gram):
     return tf.reduce_mean(tf.square(gram_matrix(features) - _float(target_gram)))
 
 
-def total_variation_loss(images):
+def total_variation_loss(images: np.ndarray | tf.Tensor) -> tf.Tensor:
     """Mean absolute difference of neighbouring pixels:
     ``mean|x[i+1, j] - x[i, j]| + mean|x[i, j+1] - x[i, j]|``.
 
@@ -94,20 +97,20 @@ def _flatten_pairs(a, b):
     return a, b
 
 
-def euclidean_distance(a, b):
+def euclidean_distance(a: np.ndarray | tf.Tensor, b: np.ndarray | tf.Tensor) -> tf.Tensor:
     """Euclidean distance scaled by the size: ``||a - b||_2 / sqrt(n) = sqrt(mean((a - b)^2))``."""
     a, b = _flatten_pairs(a, b)
     return tf.sqrt(tf.reduce_mean(tf.square(a - b)))
 
 
-def cosine_similarity(a, b, eps=1e-12):
+def cosine_similarity(a: np.ndarray | tf.Tensor, b: np.ndarray | tf.Tensor, eps: float = 1e-12) -> tf.Tensor:
     """``<a, b> / (||a|| ||b||)`` over all elements; in [-1, 1]. Zero vectors give 0."""
     a, b = _flatten_pairs(a, b)
     a, b = tf.reshape(a, [-1]), tf.reshape(b, [-1])
     return tf.reduce_sum(a * b) / tf.maximum(tf.norm(a) * tf.norm(b), eps)
 
 
-def similarity_matrix(a, b, metric="cosine"):
+def similarity_matrix(a: np.ndarray | tf.Tensor, b: np.ndarray | tf.Tensor, metric: str = "cosine") -> tf.Tensor:
     """Pairwise comparison of two sets: ``M[i, j] = metric(a[i], b[j])``, shape (N_a, N_b).
 
     `a` and `b` are stacks of feature maps (N, H, W, C) or of Gram matrices (N, C, C)
@@ -139,7 +142,8 @@ def similarity_matrix(a, b, metric="cosine"):
     return tf.sqrt(tf.maximum(squared, 0.0) / tf.cast(tf.shape(a)[1], tf.float32))
 
 
-def set_similarity(extractor, a_images, b_images, metric="gram"):
+def set_similarity(extractor: FeatureExtractor, a_images: Sequence[np.ndarray | tf.Tensor],
+                   b_images: Sequence[np.ndarray | tf.Tensor], metric: str = "gram") -> np.ndarray:
     """``M[i, j]`` = `similarity_matrix` of image a_i and image b_j, averaged over the
     extractor's layers: the tutorial's style x content comparison.
 
@@ -180,7 +184,7 @@ def _upsample(x, shape):
     return _blur(up) / _blur(mask)
 
 
-def laplacian_pyramid(image, levels):
+def laplacian_pyramid(image: np.ndarray | tf.Tensor, levels: int) -> list[np.ndarray]:
     """The Laplacian pyramid of an (H, W, C) array (Burt and Adelson, 1983), finest level first.
 
     ``G_0 = image``, ``G_{k+1} = blur(G_k)[::2, ::2]`` (5-tap binomial blur); level k < levels-1
@@ -211,7 +215,9 @@ def _as_rgb(image, name):
     return as_unit_range(x, name)
 
 
-def style_distance_per_level(image, style, levels=4, patch=7, samples=4096, projections=256, seed=0):
+def style_distance_per_level(image: np.ndarray | tf.Tensor, style: np.ndarray | tf.Tensor, levels: int = 4,
+                             patch: int = 7, samples: int = 4096, projections: int = 256,
+                             seed: int = 0) -> np.ndarray:
     """`style_distance` for each pyramid level, finest first: a float64 array.
 
     Both images use the same levels, as many as `levels` but only those whose shorter side
@@ -241,7 +247,8 @@ def _sliced_wasserstein(a, b, directions):
     return float(np.mean(np.abs(np.sort(a @ directions, axis=0) - np.sort(b @ directions, axis=0))))
 
 
-def style_distance(image, style, levels=4, patch=7, samples=4096, projections=256, seed=0):
+def style_distance(image: np.ndarray | tf.Tensor, style: np.ndarray | tf.Tensor, levels: int = 4, patch: int = 7,
+                   samples: int = 4096, projections: int = 256, seed: int = 0) -> float:
     """The fair style measure: how far the patch statistics of `image` are from the style's.
 
     A multi-scale sliced Wasserstein distance between the distributions of small patches,

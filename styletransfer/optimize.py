@@ -36,6 +36,7 @@ import dataclasses
 import math
 import time
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import scipy.optimize
@@ -93,8 +94,9 @@ class Stylizer:
     ``loss_and_grad(x)`` returns (total, parts, gradient) for a (1, H, W, 3) image.
     """
 
-    def __init__(self, extractor, content, styles, style_blend, content_layers, style_layers,
-                 content_weight, style_weight, tv_weight, mask=None):
+    def __init__(self, extractor: FeatureExtractor, content: np.ndarray, styles: list[np.ndarray],
+                 style_blend: Iterable[float] | None, content_layers: dict[str, float], style_layers: dict[str, float],
+                 content_weight: float, style_weight: float, tv_weight: float, mask: np.ndarray | None = None):
         self.extractor = extractor
         self.content = tf.constant(content[None])
         self.mask = None if mask is None else tf.constant(mask[None, :, :, None])
@@ -105,7 +107,7 @@ class Stylizer:
                                    content_weight, style_weight, tv_weight)
         self._step = tf.function(self.loss_and_gradient)
 
-    def composite(self, x):
+    def composite(self, x: np.ndarray | tf.Tensor) -> np.ndarray | tf.Tensor:
         """The image the loss sees: inside the mask x, outside it the content."""
         return x if self.mask is None else self.mask * x + (1.0 - self.mask) * self.content
 
@@ -113,7 +115,7 @@ class Stylizer:
         parts = self.loss(self.extractor.maps(self.composite(x)), x, self.content_targets)
         return tf.add_n(list(parts.values())), parts
 
-    def loss_and_gradient(self, x):
+    def loss_and_gradient(self, x: tf.Tensor | tf.Variable) -> tuple[tf.Tensor, dict[str, tf.Tensor], tf.Tensor]:
         """(total, parts, gradient) for a (1, H, W, 3) tensor, traced into the caller's graph:
         call it inside your own `tf.function` (`loss_and_grad` is the compiled form)."""
         with tf.GradientTape() as tape:
@@ -121,7 +123,7 @@ class Stylizer:
             total, parts = self._losses(x)
         return total, parts, tape.gradient(total, x)
 
-    def loss_and_grad(self, x):
+    def loss_and_grad(self, x: np.ndarray | tf.Tensor) -> tuple[tf.Tensor, dict[str, tf.Tensor], tf.Tensor]:
         return self._step(tf.convert_to_tensor(x, tf.float32))
 
 

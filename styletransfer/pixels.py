@@ -8,9 +8,14 @@ error, because a float image in 0..255 would otherwise be clipped to white or pa
 through a network 255 times too bright.
 """
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # for the hints only: this module must not import TensorFlow
+    from ._tensorflow import tf
 
 __all__ = ["as_unit_range", "TOLERANCE", "MIN_SIZE"]
 
@@ -19,7 +24,7 @@ MIN_SIZE = 32  # px: the smallest image side every supported network accepts
 TOLERANCE = 0.05  # how far outside [0, 1] a float image may stray before it is refused
 
 
-def as_unit_range(image, name="image"):
+def as_unit_range(image: "np.ndarray | tf.Tensor", name: str = "image") -> np.ndarray:
     """`image` as a float32 array in [0, 1], of the same shape.
 
     ``uint8`` -> divided by 255. Float -> checked: InputError for NaN or infinite values and

@@ -1,12 +1,20 @@
 """Every matplotlib figure the package and notebooks show."""
 
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:  # for the hints only
+    from ._tensorflow import tf
 
 __all__ = ["show_images", "similarity_heatmap", "feature_grid", "loss_curves", "loss_terms", "training_curves", "tradeoff_plot", "mean_and_range"]
 
 
-def show_images(images, titles=None, columns=None, size=3.0):
+def show_images(images: "Iterable[np.ndarray | tf.Tensor]", titles: Sequence[str] | None = None,
+                columns: int | None = None, size: float = 3.0) -> Figure:
     """A row (or grid) of RGB images in [0, 1] with optional titles; returns the figure."""
     images = list(images)
     columns = columns or len(images)
@@ -23,7 +31,8 @@ def show_images(images, titles=None, columns=None, size=3.0):
     return fig
 
 
-def similarity_heatmap(matrix, row_labels, column_labels, title="", cmap="viridis", fmt="{:.3g}"):
+def similarity_heatmap(matrix: "np.ndarray | tf.Tensor", row_labels: Sequence[str], column_labels: Sequence[str],
+                       title: str = "", cmap: str = "viridis", fmt: str = "{:.3g}") -> Figure:
     """Heatmap of an (N_rows, N_columns) similarity matrix with each value written in its cell."""
     matrix = np.asarray(matrix)
     fig, ax = plt.subplots(figsize=(1.3 * matrix.shape[1] + 2.5, 0.9 * matrix.shape[0] + 1.5))
@@ -39,7 +48,8 @@ def similarity_heatmap(matrix, row_labels, column_labels, title="", cmap="viridi
     return fig
 
 
-def feature_grid(feature_map, channels=16, columns=8, title="", size=1.4):
+def feature_grid(feature_map: "np.ndarray | tf.Tensor", channels: int = 16, columns: int = 8, title: str = "",
+                 size: float = 1.4) -> Figure:
     """The first `channels` channels of one (H, W, C) feature map, each scaled to its own range."""
     maps = np.asarray(feature_map)
     channels = min(channels, maps.shape[-1])
@@ -54,7 +64,8 @@ def feature_grid(feature_map, channels=16, columns=8, title="", size=1.4):
     return fig
 
 
-def loss_curves(histories, key="total", x="step", log=True, title=""):
+def loss_curves(histories: dict[str, list[dict]], key: str = "total", x: str = "step", log: bool = True,
+                title: str = "") -> Figure:
     """One line per run: `histories` maps a label to a `StylizeResult.history` (or any list of
     dicts holding `x` and `key`)."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -63,7 +74,8 @@ def loss_curves(histories, key="total", x="step", log=True, title=""):
     return _finish(fig, ax, "time (s)" if x == "time" else x, f"{key} loss", log, title)
 
 
-def loss_terms(history, keys=("total", "content", "style", "tv"), log=True, title=""):
+def loss_terms(history: list[dict], keys: Iterable[str] = ("total", "content", "style", "tv"), log: bool = True,
+               title: str = "") -> Figure:
     """The terms of one run's loss against the step: one line per key present in `history`."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for key in keys:
@@ -83,7 +95,8 @@ def _finish(fig, ax, xlabel, ylabel, log, title):
     return fig
 
 
-def training_curves(histories, metric="accuracy", title=""):
+def training_curves(histories: dict[str, dict[str, list[float]]], metric: str = "accuracy",
+                    title: str = "") -> Figure:
     """Training and validation `metric` per epoch; `histories` maps a label to a Keras
     ``History.history`` dict."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -100,7 +113,8 @@ def training_curves(histories, metric="accuracy", title=""):
     return fig
 
 
-def tradeoff_plot(rows, x="seconds", y="style distance", label="method", title=""):
+def tradeoff_plot(rows: list[dict], x: str = "seconds", y: str = "style distance", label: str = "method",
+                  title: str = "") -> Figure:
     """A labelled scatter of `rows` (a list of dicts), e.g. time against style distance per method."""
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for i, row in enumerate(rows):
@@ -114,7 +128,8 @@ def tradeoff_plot(rows, x="seconds", y="style distance", label="method", title="
     return fig
 
 
-def mean_and_range(results, xlabel, ylabel, title="", log_x=True):
+def mean_and_range(results: dict[str, dict[float, list[float]]], xlabel: str, ylabel: str, title: str = "",
+                   log_x: bool = True) -> Figure:
     """One line per method through the mean over runs (e.g. seeds), with a bar from the
     smallest to the largest run: `results` maps a label to {x: [values of the runs]}."""
     fig, ax = plt.subplots(figsize=(6, 3.6))

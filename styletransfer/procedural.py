@@ -10,6 +10,8 @@ that no one has seen before, which chapter 2's style-recognition task is built f
 Every function returns a float32 (side, side, 3) RGB image in [0, 1].
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -28,7 +30,8 @@ def _rgb(image):
     return np.asarray(image, np.float32) / 255.0
 
 
-def mosaic(rng, side=SIDE, palette=MOSAIC_PALETTE, cells=160, lines=(25, 20, 20)):
+def mosaic(rng: np.random.Generator, side: int = SIDE, palette: Sequence[tuple[int, int, int]] = MOSAIC_PALETTE,
+           cells: int = 160, lines: tuple[int, int, int] = (25, 20, 20)) -> np.ndarray:
     """Voronoi tiles (`cells` of them) in the palette's colours, with lines between them in
     the colour `lines` (dark, like the lead of stained glass, by default)."""
     seeds = rng.uniform(0, side, size=(cells, 2))
@@ -44,7 +47,8 @@ def mosaic(rng, side=SIDE, palette=MOSAIC_PALETTE, cells=160, lines=(25, 20, 20)
     return _rgb(Image.fromarray(rgb).filter(ImageFilter.SMOOTH))
 
 
-def waves(rng, side=SIDE, palette=WAVES_PALETTE, scale=1.0):
+def waves(rng: np.random.Generator, side: int = SIDE, palette: Sequence[tuple[int, int, int]] = WAVES_PALETTE,
+          scale: float = 1.0) -> np.ndarray:
     """Layers of waves (nine per 384 px, times `scale` in size) shaded from the palette's dark to
     its light colour, with crests in its third colour, in the manner of woodblock prints."""
     yy, xx = np.mgrid[0:side, 0:side] / (SIDE * scale)
@@ -59,7 +63,8 @@ def waves(rng, side=SIDE, palette=WAVES_PALETTE, scale=1.0):
     return _rgb(Image.fromarray(rgb.astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.7)))
 
 
-def strokes(rng, side=SIDE, palette=STROKES_PALETTE, count=6000, scale=1.0):
+def strokes(rng: np.random.Generator, side: int = SIDE, palette: Sequence[tuple[int, int, int]] = STROKES_PALETTE,
+            count: int = 6000, scale: float = 1.0) -> np.ndarray:
     """`count` short thick brush strokes (6 to 14 px long and 2 to 4 px wide, times `scale`) in
     the palette's colours along a swirling flow field, on the palette's last colour."""
     image = Image.new("RGB", (side, side), tuple(palette[-1]))
@@ -75,7 +80,8 @@ def strokes(rng, side=SIDE, palette=STROKES_PALETTE, count=6000, scale=1.0):
     return _rgb(image.filter(ImageFilter.SMOOTH_MORE))
 
 
-def stripes(rng, side=SIDE, palette=STRIPES_PALETTE, scale=1.0, angle=45.0):
+def stripes(rng: np.random.Generator, side: int = SIDE, palette: Sequence[tuple[int, int, int]] = STRIPES_PALETTE,
+            scale: float = 1.0, angle: float = 45.0) -> np.ndarray:
     """Bold colour bands (cycling through four palette colours, 34 px wide times `scale`) at
     `angle` degrees, with a hand-drawn wobble, in the manner of op-art."""
     yy, xx = np.mgrid[0:side, 0:side] / (SIDE * scale)
@@ -89,12 +95,12 @@ def stripes(rng, side=SIDE, palette=STRIPES_PALETTE, scale=1.0, angle=45.0):
 FAMILIES = {"mosaic": mosaic, "waves": waves, "strokes": strokes, "stripes": stripes}
 
 
-def random_palette(rng, n):
+def random_palette(rng: np.random.Generator, n: int) -> tuple[tuple[int, int, int], ...]:
     """`n` colours drawn uniformly from the RGB cube: a tuple of (r, g, b) tuples in 0..255."""
     return tuple(tuple(int(v) for v in rng.integers(0, 256, size=3)) for _ in range(n))
 
 
-def random_style(family, rng, side=128):
+def random_style(family: str, rng: np.random.Generator, side: int = 128) -> np.ndarray:
     """A new image of `family` with a random palette (for a mosaic, random line colour too), its
     shapes 0.6 to 1.6 times their size in the sample style (a side x side window of such a
     texture), and for stripes a random angle: a model cannot tell a family by the colours of
@@ -113,7 +119,7 @@ def random_style(family, rng, side=128):
     return stripes(rng, side, random_palette(rng, 4), scale=scale, angle=rng.uniform(0, 180))
 
 
-def style_collection(per_family, side=128, seed=0):
+def style_collection(per_family: int, side: int = 128, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
     """`per_family` new images of every family, drawn from `seed`: (images, labels) with
     images a list of (side, side, 3) float32 arrays and labels the family indices (order of
     `FAMILIES`) as an int32 array. Different seeds give different drawings and palettes."""

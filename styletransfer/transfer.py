@@ -20,6 +20,8 @@ Szegedy, 2015, https://arxiv.org/abs/1502.03167).
 
 import dataclasses
 import time
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +33,8 @@ from .seeding import glorot_uniform
 __all__ = ["random_crops", "build_classifier", "build_small_cnn", "train_classifier", "Trained"]
 
 
-def random_crops(images, labels, size, per_image, seed=0):
+def random_crops(images: Iterable[np.ndarray], labels: Iterable[int], size: int, per_image: int,
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """`per_image` random size x size crops of every image, each flipped left-right with
     probability 1/2, with its image's label. Returns x (N, size, size, 3) float32 and y (N,)
     int32, shuffled; the same seed gives the same crops."""
@@ -50,7 +53,8 @@ def random_crops(images, labels, size, per_image, seed=0):
     return np.stack(crops)[order].astype(np.float32), np.array(crop_labels, np.int32)[order]
 
 
-def build_classifier(n_classes, layer="block5_conv3", weights="imagenet", seed=0):
+def build_classifier(n_classes: int, layer: str = "block5_conv3", weights: str | Path | None = "imagenet",
+                     seed: int = 0) -> tuple[keras.Model, FeatureExtractor]:
     """VGG16 features up to `layer` -> global average pooling -> dense softmax over `n_classes`.
 
     With ImageNet `weights` the features are frozen (step 3; `extractor.unfreeze(...)` for
@@ -68,7 +72,7 @@ def build_classifier(n_classes, layer="block5_conv3", weights="imagenet", seed=0
     return keras.Model(inputs, outputs, name="crop_classifier"), extractor
 
 
-def build_small_cnn(n_classes, width=32, seed=0):
+def build_small_cnn(n_classes: int, width: int = 32, seed: int = 0) -> keras.Sequential:
     """A small CNN to train from scratch: three blocks of (3x3 conv, batch normalisation, ReLU)
     with widths w, 2w, 4w and 2x2 max pooling after the first two, then global average pooling
     and a dense softmax over `n_classes`. Every weight starts random (from `seed`) and trains.
@@ -100,7 +104,8 @@ class Trained:
     loss: float
 
 
-def train_classifier(model, x, y, x_test, y_test, steps, learning_rate, batch=16, seed=0):
+def train_classifier(model: keras.Model, x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
+                     steps: int, learning_rate: float, batch: int = 16, seed: int = 0) -> Trained:
     """Train `model` for `steps` steps of Adam on batches of `batch` shuffled (x, y) pairs with
     the sparse categorical cross-entropy, then measure its accuracy on (x_test, y_test).
 

