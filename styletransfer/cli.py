@@ -103,13 +103,15 @@ def _check_train(args):
     if not Path(args.style).is_dir():
         images.check_file(args.style)
     _train_settings(args)
+    if args.init:
+        checks.model_file(args.init)
     checks.writable_folder(args.out)
 
 
 def _train(args):
     from .gan import train_generator
 
-    result = train_generator(args.content, args.style, args.out, resume=not args.no_resume,
+    result = train_generator(args.content, args.style, args.out, init=args.init, resume=not args.no_resume,
                              strategy=_strategy(args.strategy), **dataclasses.asdict(_train_settings(args)))
     if result.resumed_from:
         print(f"resumed at step {result.resumed_from}")
@@ -262,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", type=int, default=TrainSettings.checkpoint_every)
     p.add_argument("--sample-every", type=int, default=TrainSettings.sample_every)
     p.add_argument("--seed", type=int, default=TrainSettings.seed)
+    p.add_argument("--init", metavar="MODEL", help="start from this trained generator.keras instead of random weights")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds a checkpoint")
     p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
                    help="tf.distribute strategy; multiworker reads TF_CONFIG (see README)")

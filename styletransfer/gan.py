@@ -42,12 +42,12 @@ from .checkpoints import RunFolder, model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, style_images, training_batches
 from .errors import InputError, StyleTransferError
 from .features import FeatureExtractor
-from .generator import Generator
+from .generator import Generator, load_generator
 from .images import save_image
 from .losses import PerceptualLoss, blended_gram_targets
 from .settings import TrainSettings
 
-__all__ = ["train_generator", "TrainResult", "Trainer", "PatchDiscriminator", "CONTENT_LAYERS", "STYLE_LAYERS"]
+__all__ = ["train_generator", "TrainResult", "Trainer", "copy_weights", "PatchDiscriminator", "CONTENT_LAYERS", "STYLE_LAYERS"]
 
 # Johnson et al. (2016): content at relu2_2, style at relu1_2, relu2_2, relu3_3, relu4_3.
 CONTENT_LAYERS = {"block2_conv2": 1.0}
@@ -146,7 +146,8 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
                     disc_width: int = TrainSettings.disc_width, disc_depth: int = TrainSettings.disc_depth,
                     checkpoint_every: int = TrainSettings.checkpoint_every,
                     sample_every: int = TrainSettings.sample_every, seed: int = TrainSettings.seed,
-                    resume: bool = True, strategy: tf.distribute.Strategy | None = None, progress: bool = True,
+                    init: str | Path | Generator | None = None, resume: bool = True,
+                    strategy: tf.distribute.Strategy | None = None, progress: bool = True,
                     extractor: FeatureExtractor | None = None) -> TrainResult:
     """Train a `Generator` to stylise any photo like `style`; returns a `TrainResult`.
 
@@ -165,6 +166,10 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
         disc_width, disc_depth: the PatchGAN's size.
         checkpoint_every, sample_every: how often to write a checkpoint and a sample grid.
         seed: seeds the weights and the data; the same seed gives the same run.
+        init: start from a trained generator (a ``.keras`` path or a `Generator`) instead of
+            random weights: transfer learning for generators. All its weights are copied (the
+            discriminator and the optimisers start afresh); a generator of another size is
+            refused before any work. A resumed run continues from its checkpoint instead.
         strategy: a `tf.distribute.Strategy` (e.g. MirroredStrategy); the batch is split across its
             replicas. Under MultiWorkerMirroredStrategy only one worker writes to `out`.
         extractor: the loss network (default: ImageNet VGG16 cut after the deepest loss layer).
@@ -183,15 +188,21 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
     if batch % strategy.num_replicas_in_sync:
         raise InputError(f"batch {batch} must be a multiple of the {strategy.num_replicas_in_sync} replicas")
     run_dir = checks.writable_folder(out)
+    start = load_generator(init) if isinstance(init, (str, Path)) else init
+    if start is not None:
+        _check_fits(start, width, res_blocks)
     photos = TrainingPhotos(content, size)
     styles = style_images(style, size)
     identity = {**settings.must_match(), "content": [str(Path(c).resolve()) for c in _as_list(content)],
-                "style": str(Path(style).resolve()) if isinstance(style, (str, Path)) else "arrays"}
+                "style": str(Path(style).resolve()) if isinstance(style, (str, Path)) else "arrays",
+                "init": str(Path(init).resolve()) if isinstance(init, (str, Path)) else None if init is None else "model"}
 
     with strategy.scope():
         if extractor is None:
             extractor = FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])))
         trainer = Trainer(settings, styles, extractor)
+        if start is not None:
+            copy_weights(start, trainer.generator)
     writer = strategy.extended.should_checkpoint
     folder = RunFolder(run_dir, identity, trainer.objects(), writer=writer, resume=resume)
     history = folder.restore()
@@ -233,6 +244,23 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
             trainer.generator.save(tmp)
     return TrainResult(trainer.generator, history, run_dir, model_path, settings,
                        {str(p): r for p, r in photos.skipped.items()}, resumed_from, writer)
+
+
+def copy_weights(source: Generator, target: Generator) -> None:
+    """Copy every weight of `source` into the weight of `target` with the same name (its path
+    inside the model). Raises InputError, with one line, unless the two generators have the
+    same architecture (width, residual blocks, kernel size)."""
+    _check_fits(source, target.width, target.res_blocks, target.kernel)
+    theirs = model_variables(source)
+    for name, variable in model_variables(target).items():
+        variable.assign(theirs[name])
+
+
+def _check_fits(source, width, res_blocks, kernel=9):
+    if (source.width, source.res_blocks, source.kernel) != (width, res_blocks, kernel):
+        raise InputError(f"the init generator (width {source.width}, {source.res_blocks} residual blocks, kernel "
+                         f"{source.kernel}) does not fit this run (width {width}, {res_blocks} residual blocks, kernel "
+                         f"{kernel}); give a generator of the same size or change --width / --res-blocks")
 
 
 def _as_list(sources):

@@ -263,3 +263,35 @@ def test_content_photos_under_32_px_are_skipped(photos, style, tiny_extractor, t
     with pytest.warns(UserWarning, match="tiny.png: image of 20x"):
         result = train_generator(folder, style, tmp_path / "run", steps=2, extractor=tiny_extractor, **TINY)
     assert list(result.skipped) == [str(folder / "tiny.png")]
+
+
+def test_a_run_can_start_from_a_trained_generator(photos, style, tiny_extractor, tmp_path):
+    source = train_generator(photos, style, tmp_path / "source", steps=3, extractor=tiny_extractor, **TINY)
+    start = {w.path.split("/", 1)[1]: w.numpy() for w in source.generator.weights}
+    # A learning rate so small that one Adam step (about lr per weight) leaves the copy visible.
+    tuned = train_generator(photos, style, tmp_path / "tuned", steps=1, learning_rate=1e-9, init=source.model_path,
+                            extractor=tiny_extractor, **TINY)
+    for weight in tuned.generator.weights:
+        np.testing.assert_allclose(weight.numpy(), start[weight.path.split("/", 1)[1]], atol=1e-6)
+    fresh = train_generator(photos, style, tmp_path / "fresh", steps=1, learning_rate=1e-9, extractor=tiny_extractor,
+                            **TINY)
+    assert not np.allclose(fresh.generator.weights[0].numpy(), start["in_conv/kernel"], atol=1e-3)
+
+
+@pytest.mark.parametrize("change", [{"width": 8}, {"res_blocks": 2}])
+def test_an_init_generator_of_another_size_is_refused_before_any_work(photos, style, tiny_extractor, tmp_path, change):
+    from styletransfer.generator import Generator
+
+    source = Generator(4, 1, seed=5)
+    source.build()
+    with pytest.raises(InputError, match=r"the init generator \(width 4, 1 residual blocks, kernel 9\) does not fit") as info:
+        train_generator(photos, style, tmp_path / "run", steps=1, init=source, extractor=tiny_extractor, **{**TINY, **change})
+    assert "\n" not in str(info.value) and not (tmp_path / "run").exists()
+
+
+def test_cli_init_checks_the_model_file_first(photos, tmp_path, capsys):
+    assert main(["train", "--content", str(photos), "--style", str(REPO / "data/styles/waves.jpg"), "--out",
+                 str(tmp_path / "run"), "--init", str(tmp_path / "missing.keras")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("styletransfer: error: ") and "missing.keras" in error and "\n" not in error
+    assert not (tmp_path / "run").exists()
