@@ -1,11 +1,13 @@
 """Regenerate the sample images in data/ (run from the repository root).
 
-    pip install scikit-image   # only needed to regenerate the content photos
+    pip install scikit-image scikit-learn   # only needed to regenerate the photos
     python data/make_samples.py
 
-Content photos come from scikit-image's bundled sample data (public domain / CC0,
-see data/SOURCES.md). Style images are drawn procedurally by `styletransfer.procedural`
-from fixed seeds, so they belong to this project and are reproducible.
+Content photos come from scikit-image's bundled sample data (public domain / CC0); the
+extra training photos from the sample data bundled with scikit-image, scikit-learn and
+matplotlib (public domain, CC0 or CC BY 2.0; see data/SOURCES.md). Style images are drawn
+procedurally by `styletransfer.procedural` from fixed seeds, so they belong to this
+project and are reproducible.
 """
 
 from pathlib import Path
@@ -36,6 +38,28 @@ def contents():
         save(image, out / f"{name}.jpg")
 
 
+def training():
+    """Photos used only to train generators (chelsea, in contents/, stays out of training)."""
+    import matplotlib.cbook
+    import skimage.data
+    import sklearn.datasets
+
+    photos = {
+        "china": sklearn.datasets.load_sample_image("china.jpg"),
+        "flower": sklearn.datasets.load_sample_image("flower.jpg"),
+        "grace_hopper": np.asarray(Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg"))),
+        "hubble": skimage.data.hubble_deep_field(),
+        "tissue": skimage.data.immunohistochemistry(),
+        "retina": skimage.data.retina(),
+    }
+    out = HERE / "training"
+    out.mkdir(exist_ok=True)
+    for name, array in photos.items():
+        image = Image.fromarray(array).convert("RGB")
+        image.thumbnail((SIDE, SIDE), Image.LANCZOS)
+        save(image, out / f"{name}.jpg")
+
+
 def styles():
     out = HERE / "styles"
     out.mkdir(exist_ok=True)
@@ -46,4 +70,5 @@ def styles():
 
 if __name__ == "__main__":
     contents()
+    training()
     styles()

@@ -53,3 +53,12 @@ def test_fast_mode_switch(monkeypatch):
     monkeypatch.delenv(tutorial.FAST_ENV)
     assert tutorial.choose(full=1, fast=2) == 1
     assert (tutorial.data_dir() / "contents" / "chelsea.jpg").is_file()
+
+
+def test_every_sample_image_is_small_and_has_its_origin_recorded():
+    sources = (REPO / "data" / "SOURCES.md").read_text()
+    images = [p for folder in ("contents", "training", "styles") for p in sorted((REPO / "data" / folder).iterdir())]
+    assert len(images) >= 14
+    for path in images:
+        assert path.stat().st_size < 100_000, path
+        assert f"`{path.name}`" in sources, path
