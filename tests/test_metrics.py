@@ -224,3 +224,26 @@ def test_lpips_downscales_past_max_side_and_takes_uint8(lpips_images):
     np.testing.assert_allclose(float(metrics.lpips(*as_uint8)), float(metrics.lpips(ref_img, p0)), rtol=1e-5)
     with pytest.raises(InputError, match="divide values in 0..255 by 255"):
         metrics.lpips(ref_img * 255, p0 * 255)
+
+
+def test_colour_distance_is_the_sliced_wasserstein_distance_of_the_pixel_colours(rng):
+    a = rng.uniform(size=(40, 50, 3)).astype(np.float32)
+    b = (0.2 + 0.5 * rng.uniform(size=(30, 20, 3))).astype(np.float32)
+    # numpy reference: the same pixel samples and directions, W1 of sorted projections
+    r = np.random.default_rng(3)
+    pa = a.reshape(-1, 3)[r.integers(2000, size=1000)].astype(np.float64)
+    pb = b.reshape(-1, 3)[r.integers(600, size=1000)].astype(np.float64)
+    d = r.normal(size=(3, 16))
+    d /= np.linalg.norm(d, axis=0)
+    expected = np.mean([np.mean(np.abs(np.sort(pa @ d[:, k]) - np.sort(pb @ d[:, k]))) for k in range(16)])
+    assert metrics.colour_distance(a, b, samples=1000, projections=16, seed=3) == pytest.approx(expected, rel=1e-9)
+
+
+def test_colour_distance_ignores_where_colours_are_and_sees_a_grey_wash(rng):
+    image = rng.uniform(size=(64, 64, 3)).astype(np.float32)
+    shuffled = rng.permutation(image.reshape(-1, 3)).reshape(image.shape)
+    assert metrics.colour_distance(shuffled, image) < 0.01
+    washed = 0.5 * image + 0.25  # half the contrast, towards grey
+    assert metrics.colour_distance(washed, image) > 5 * metrics.colour_distance(shuffled, image)
+    shift = np.clip(image + np.float32(0.1), 0, 1)
+    assert metrics.colour_distance(shift, image) > metrics.colour_distance(shuffled, image)
