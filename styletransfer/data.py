@@ -40,11 +40,11 @@ CONTENT, STYLE, SAMPLES = 0, 1, 2
 def shorter_side(image: np.ndarray, size: int) -> np.ndarray:
     """`image` scaled so its shorter side is `size` px."""
     h, w = image.shape[:2]
-    scale = size / min(h, w)
-    return resize_image(image, size=(max(size, round(h * scale)), max(size, round(w * scale))))
+    return resize_image(image, size=_scaled_shape(w, h, size))
 
 
 def _scaled_shape(width, height, size):
+    """(height, width) of a width x height image scaled so its shorter side is `size`."""
     scale = size / min(width, height)
     return max(size, round(height * scale)), max(size, round(width * scale))
 
