@@ -1,6 +1,6 @@
 """Generator size against quality and speed: the table the default width and depth are chosen from.
 
-    python benchmarks/generator_sizes.py --runs ~/runs/sizes [--steps 3000] [--size 128]
+    python benchmarks/generator_sizes.py --runs ~/runs/sizes [--steps 3000] [--size 128] [--scale 256]
         [--sizes 8x5 16x5 32x5] [--style data/styles/strokes.jpg]
 
 For each size WxR (width W, R residual blocks) a generator is trained on the sample
@@ -24,6 +24,7 @@ from styletransfer import images, metrics
 from styletransfer.gan import train_generator
 from styletransfer.generator import apply
 from styletransfer.optimize import stylize
+from styletransfer.settings import TrainSettings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HELD_OUT = DATA / "contents" / "chelsea.jpg"
@@ -44,6 +45,7 @@ def main():
     parser.add_argument("--runs", required=True, type=Path, help="folder for the run folders (outside the checkout)")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--size", type=int, default=128, help="training crop size in px")
+    parser.add_argument("--scale", type=int, default=TrainSettings.scale, help="photos' shorter side before cropping, px")
     parser.add_argument("--sizes", nargs="+", default=["8x5", "16x5", "32x5"], help="WIDTHxRES_BLOCKS")
     parser.add_argument("--style", type=Path, default=DATA / "styles" / "strokes.jpg")
     args = parser.parse_args()
@@ -58,7 +60,7 @@ def main():
     for size in args.sizes:
         width, res_blocks = map(int, size.split("x"))
         result = train_generator(training_photos(), args.style, args.runs / f"{args.style.stem}_w{width}_r{res_blocks}",
-                                 steps=args.steps, size=args.size, width=width, res_blocks=res_blocks, progress=False)
+                                 steps=args.steps, size=args.size, scale=args.scale, width=width, res_blocks=res_blocks, progress=False)
         generator = result.generator
         seconds = timed(lambda: apply(generator, big), 2)
         scores = judge(apply(generator, photo), photo, style)

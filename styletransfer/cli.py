@@ -251,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run folder: checkpoints/, samples/, generator.keras (resumed if present)")
     p.add_argument("--steps", type=int, default=TrainSettings.steps)
     p.add_argument("--size", type=int, default=TrainSettings.size, help="training crop size in px (default %(default)s)")
+    p.add_argument("--scale", type=int, default=TrainSettings.scale,
+                   help="shorter side in px the photos are scaled to before cropping, the size of photo the "
+                        "generator learns to stylise (default %(default)s)")
+    p.add_argument("--style-scale", type=int, default=TrainSettings.style_scale,
+                   help="shorter side in px of the style images (default: their own size)")
     p.add_argument("--batch", type=int, default=TrainSettings.batch)
     p.add_argument("--width", type=int, default=TrainSettings.width, help="generator width (default %(default)s)")
     p.add_argument("--res-blocks", type=int, default=TrainSettings.res_blocks)

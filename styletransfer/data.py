@@ -2,14 +2,18 @@
 as a `tf.data` pipeline whose batches depend only on the seed and the step.
 
 Sample i (batch k holds samples kB .. kB + B - 1) is a size x size crop, flipped
-left-right with probability 1/2, of one photo scaled so its shorter side is `size`. The
-photos are visited epoch by epoch, each epoch in its own order (a stateless shuffle seeded
-by (seed, epoch)), and the crop and flip are drawn statelessly from (seed, i): a run
-resumed at step k builds the same pipeline from sample kB on and sees exactly the batches
-the uninterrupted run would have seen.
+left-right with probability 1/2, of one photo scaled so its shorter side is a random length
+between scale / ZOOM and scale x ZOOM px (at least size): the crop size sets the cost of a
+step, the scale the size in the photo of what the generator learns to paint, so a
+generator trained on small crops of photos at scale 256 stylises a 256-px photo as it
+learned. The photos are visited epoch by epoch, each epoch in its own order (a stateless
+shuffle seeded by (seed, epoch)), and the scale, crop and flip are drawn statelessly from
+(seed, i): a run resumed at step k builds the same pipeline from sample kB on and sees
+exactly the batches the uninterrupted run would have seen.
 
-Each photo is decoded and scaled once per epoch, in parallel, and, when all the scaled
-photos fit in `CACHE_BYTES`, once per run: they are then kept in memory and only cropped.
+Each photo is decoded and scaled (to shorter side scale x ZOOM) once per epoch, in
+parallel, and, when all the scaled photos fit in `CACHE_BYTES`, once per run: they are then
+kept in memory and only resized and cropped.
 A larger folder streams (a folder of 100,000 photos is never held in memory). Photos are
 decoded by `images.load_image`, not `tf.io.decode_image`: TensorFlow's decoder ignores
 EXIF orientation (a phone photo would train sideways), reads no TIFF and cannot reduce a
@@ -32,6 +36,7 @@ __all__ = ["TrainingPhotos", "training_batches", "content_batches", "style_batch
            "CACHE_BYTES"]
 
 CACHE_BYTES = 512 * 2**20  # scaled photos kept in memory when they all fit
+ZOOM = 1.25  # photos are scaled to a random shorter side between scale / ZOOM and scale * ZOOM
 
 # Streams of random numbers drawn from one seed: content crops, style crops, sample-grid photos.
 CONTENT, STYLE, SAMPLES = 0, 1, 2
@@ -55,10 +60,11 @@ class TrainingPhotos:
     Every file's header is read here, before training: files that are not images, are
     corrupt, over the pixel limit or under `MIN_SIZE` px are skipped with one warning each and
     listed in `skipped` ({path: reason}). Raises ImageError if a source does not exist or no
-    file is left.
+    file is left. `size` is the crop size, `scale` (default: `size`) the photos' shorter side
+    before the random zoom (see the module doc).
     """
 
-    def __init__(self, sources, size: int):
+    def __init__(self, sources, size: int, scale: int | None = None):
         sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
         candidates = []
         for source in map(Path, sources):
@@ -71,7 +77,8 @@ class TrainingPhotos:
         where = ", ".join(map(str, sources))
         if not candidates:
             raise ImageError(f"{where}: no images (looked for {', '.join(IMAGE_SUFFIXES)})")
-        self.size, self.paths, self.shapes, self.skipped = size, [], [], {}
+        self.size, self.scale, self.paths, self.shapes, self.skipped = size, scale or size, [], [], {}
+        self.stored_side = max(size, int(np.ceil(self.scale * ZOOM)))  # the largest shorter side a sample needs
         for path in candidates:
             try:
                 width, height = check_file(path, min_size=MIN_SIZE)
@@ -80,7 +87,7 @@ class TrainingPhotos:
                 warnings.warn(f"skipped {e}", stacklevel=2)
                 continue
             self.paths.append(path)
-            self.shapes.append(_scaled_shape(width, height, size))
+            self.shapes.append(_scaled_shape(width, height, self.stored_side))
         if not self.paths:
             raise ImageError(f"{where}: none of the {len(candidates)} image files could be read")
 
@@ -90,9 +97,9 @@ class TrainingPhotos:
         return sum(h * w * 3 * 4 for h, w in self.shapes)
 
     def load(self, index: int) -> np.ndarray:
-        """Photo `index` scaled to shorter side `size`, decoded reduced when it is larger."""
+        """Photo `index` scaled to shorter side `stored_side`, decoded reduced when it is larger."""
         h, w = self.shapes[index]
-        return shorter_side(load_image(self.paths[index], max_side=max(h, w)), self.size)
+        return shorter_side(load_image(self.paths[index], max_side=max(h, w)), self.stored_side)
 
     def load_or_next(self, index: int) -> np.ndarray:
         """`load(index)`, or if that file fails to decode, the next one that does (warned once each)."""
@@ -157,8 +164,15 @@ def content_batches(photos: TrainingPhotos, batch: int, seed: int, start: int, s
             image = tf.numpy_function(lambda i: photos.load_or_next(int(i)), [index], tf.float32, stateful=False)
             return tf.ensure_shape(image, (None, None, 3))
 
+    low, high = max(size, photos.scale / ZOOM), max(size, photos.scale * ZOOM)
+
     def crop(i, index):
-        return _random_crop(image_of(index), size, _seed(seed, stream, i))
+        zoom_seed, crop_seed = tf.unstack(tf.random.split(_seed(seed, stream, i), 2))
+        image = image_of(index)
+        shape = tf.cast(tf.shape(image)[:2], tf.float32)
+        side = tf.random.stateless_uniform((), zoom_seed, low, high)
+        scaled = tf.maximum(size, tf.cast(tf.round(shape * side / tf.reduce_min(shape)), tf.int32))
+        return _random_crop(tf.image.resize(image, scaled, antialias=True), size, crop_seed)
 
     samples = tf.data.Dataset.zip(tf.data.Dataset.range(first, stop * batch),
                                   _file_order(len(photos.paths), seed, stream, first))
@@ -185,13 +199,15 @@ def training_batches(photos: TrainingPhotos, styles: list, batch: int, seed: int
                                style_batches(styles, photos.size, batch, seed, start, stop)).prefetch(tf.data.AUTOTUNE)
 
 
-def style_images(style, size: int) -> list:
-    """Style images (one path/array, a list, or a folder), each scaled so its shorter side is `size`:
-    the Gram targets and the discriminator's crops see the style at the scale of the training crops."""
+def style_images(style, size: int, scale: int | None = None) -> list:
+    """Style images (one path/array, a list, or a folder), each scaled so its shorter side is
+    `scale`, or kept at its own size when `scale` is None (as `optimize.stylize` keeps it), but
+    at least `size` (the discriminator crops them)."""
     if isinstance(style, (str, Path)) and Path(style).is_dir():
         images = load_folder(style, skip_bad=True).images
     elif isinstance(style, (list, tuple)):
         images = [load_image(s) if isinstance(s, (str, Path)) else s for s in style]
     else:
         images = [load_image(style) if isinstance(style, (str, Path)) else style]
-    return [shorter_side(check_image(image, "style"), size) for image in images]
+    images = [check_image(image, "style") for image in images]
+    return [shorter_side(image, max(size, scale or min(image.shape[:2]))) for image in images]

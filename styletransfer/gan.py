@@ -137,7 +137,7 @@ class Trainer:
 
 
 def train_generator(content, style, out, *, steps: int = TrainSettings.steps, size: int = TrainSettings.size,
-                    batch: int = TrainSettings.batch, width: int = TrainSettings.width,
+                    scale: int = TrainSettings.scale, style_scale: int | None = TrainSettings.style_scale, batch: int = TrainSettings.batch, width: int = TrainSettings.width,
                     res_blocks: int = TrainSettings.res_blocks, content_weight: float = TrainSettings.content_weight,
                     style_weight: float = TrainSettings.style_weight, tv_weight: float = TrainSettings.tv_weight,
                     adversarial_weight: float = TrainSettings.adversarial_weight,
@@ -158,7 +158,12 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
         out: the run folder; resumed if it holds a checkpoint of a run with the same settings
             and `resume` is true (with `resume` false its earlier checkpoints are deleted).
         steps: total optimisation steps (a resumed run continues up to this number).
-        size, batch: crop size in px and global batch size.
+        size, batch: crop size in px (the cost of a step) and global batch size.
+        scale: the photos' shorter side in px before cropping (each sample at a random scale
+            within a factor `data.ZOOM` of it): the generator learns to stylise photos of
+            about this size, whatever the crop size.
+        style_scale: the style images' shorter side in px; None keeps them at their own size,
+            as `optimize.stylize` does.
         width, res_blocks: the generator's size (see `Generator`).
         content_weight, style_weight, tv_weight, adversarial_weight: a, b, t, d of L_G.
         adversarial: "lsgan" or "hinge".
@@ -178,7 +183,7 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
     KeyboardInterrupt. Raises ImageError / InputError for bad inputs, StyleTransferError when
     `out` holds a run with other settings or a checkpoint that cannot be read.
     """
-    settings = TrainSettings(steps=steps, size=size, batch=batch, width=width, res_blocks=res_blocks,
+    settings = TrainSettings(steps=steps, size=size, scale=scale, style_scale=style_scale, batch=batch, width=width, res_blocks=res_blocks,
                              content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
                              adversarial_weight=adversarial_weight, adversarial=adversarial,
                              learning_rate=learning_rate, disc_learning_rate=disc_learning_rate, disc_width=disc_width,
@@ -191,8 +196,8 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
     start = load_generator(init) if isinstance(init, (str, Path)) else init
     if start is not None:
         _check_fits(start, width, res_blocks)
-    photos = TrainingPhotos(content, size)
-    styles = style_images(style, size)
+    photos = TrainingPhotos(content, size, scale)
+    styles = style_images(style, size, style_scale)
     identity = {**settings.must_match(), "content": [str(Path(c).resolve()) for c in _as_list(content)],
                 "style": str(Path(style).resolve()) if isinstance(style, (str, Path)) else "arrays",
                 "init": str(Path(init).resolve()) if isinstance(init, (str, Path)) else None if init is None else "model"}

@@ -83,6 +83,8 @@ class TrainSettings:
 
     steps: int = 2000
     size: int = 256
+    scale: int = 256
+    style_scale: int | None = None
     batch: int = 4
     width: int = 8
     res_blocks: int = 5
@@ -104,6 +106,9 @@ class TrainSettings:
     def __post_init__(self):
         checks.number("steps", self.steps, minimum=1, integer=True)
         checks.number("size", self.size, minimum=MIN_SIZE, integer=True)
+        checks.number("scale", self.scale, minimum=MIN_SIZE, integer=True)
+        if self.style_scale is not None:
+            checks.number("style_scale", self.style_scale, minimum=MIN_SIZE, integer=True)
         checks.number("batch", self.batch, minimum=1, integer=True)
         checks.number("width", self.width, minimum=1, integer=True)
         checks.number("res_blocks", self.res_blocks, minimum=0, integer=True)

@@ -5,6 +5,7 @@ import pytest
 
 from helpers import smooth_image
 from styletransfer import data
+from styletransfer._tensorflow import tf
 from styletransfer.errors import ImageError
 from styletransfer.images import save_image
 
@@ -26,22 +27,42 @@ def test_batches_are_crops_that_depend_only_on_seed_and_step(photos):
     np.testing.assert_array_equal(np.stack(resumed), np.stack(a[4:]))
 
 
-def test_each_crop_is_a_window_of_a_scaled_photo_possibly_flipped(photos):
-    training = data.TrainingPhotos(photos, 32)
-    scaled = [data.shorter_side(training.load(i), 32) for i in range(len(training.paths))]
+def _windows(image, size):
+    return np.lib.stride_tricks.sliding_window_view(image, (size, size, 3)).reshape(-1, size, size, 3)
+
+
+def test_each_crop_is_a_window_of_a_photo_at_a_random_scale_possibly_flipped(photos):
+    """scale 36 and ZOOM 1.25: every crop is a window of a stored photo resized so that its
+    shorter side is between 32 (the crop size; 36 / 1.25 is less) and 45 px, and both the
+    scale and the flip vary."""
+    training = data.TrainingPhotos(photos, 32, scale=36)
+    assert training.stored_side == 45
+    stored = [training.load(i) for i in range(len(training.paths))]
     crops = np.concatenate(batches(data.content_batches(training, 4, seed=0, start=0, stop=5)))
-    flipped = 0
+    flipped, sides = 0, set()
     for crop in crops:
         found = None
-        for image in scaled:
-            for view, was_flipped in ((image, False), (image[:, ::-1], True)):
-                for y in range(view.shape[0] - 31):
-                    for x in range(view.shape[1] - 31):
-                        if np.array_equal(view[y:y + 32, x:x + 32], crop):
-                            found = was_flipped
+        for image in stored:
+            short, long = sorted(image.shape[:2])
+            for side in range(32, 46):
+                for other in range(int(long * (side - 0.5) / short), int(long * (side + 0.5) / short) + 2):
+                    shape = (side, other) if image.shape[0] == short else (other, side)
+                    view = tf.image.resize(image, shape, antialias=True).numpy()
+                    for candidate, was_flipped in ((view, False), (view[:, ::-1], True)):
+                        if (_windows(candidate, 32) == crop).all(axis=(1, 2, 3)).any():
+                            found = (was_flipped, side)
         assert found is not None
-        flipped += found
+        flipped += found[0]
+        sides.add(found[1])
     assert 0 < flipped < len(crops)
+    assert len(sides) > 3 and min(sides) >= 32 and max(sides) <= 45
+
+
+def test_style_images_keep_their_size_unless_given_a_scale():
+    style = np.random.default_rng(0).uniform(size=(60, 80, 3)).astype(np.float32)
+    assert data.style_images(style, 32)[0].shape == (60, 80, 3)
+    assert data.style_images(style, 32, scale=45)[0].shape == (45, 60, 3)
+    assert data.style_images(style, 64)[0].shape == (64, 85, 3)  # never under the crop size
 
 
 def test_every_photo_is_used_once_per_epoch():

