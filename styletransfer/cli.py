@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from .errors import InputError, StyleTransferError
-from .settings import ADVERSARIAL, OPTIMIZERS, StylizeSettings, TrainSettings
+from .settings import ADVERSARIAL, LOSS_LAYERS, OPTIMIZERS, StylizeSettings, TrainSettings
 
 __all__ = ["main"]
 
@@ -262,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--content-weight", type=float, default=TrainSettings.content_weight)
     p.add_argument("--style-weight", type=float, default=TrainSettings.style_weight)
     p.add_argument("--tv-weight", type=float, default=TrainSettings.tv_weight)
+    p.add_argument("--layers", choices=LOSS_LAYERS, default=TrainSettings.layers,
+                   help="loss layers: gatys (those of stylize) or johnson (default %(default)s)")
     p.add_argument("--adversarial-weight", type=float, default=TrainSettings.adversarial_weight,
                    help="0 = perceptual losses only")
     p.add_argument("--adversarial", choices=ADVERSARIAL, default=TrainSettings.adversarial)

@@ -14,11 +14,12 @@ from . import checks
 from .errors import InputError
 from .pixels import MIN_SIZE
 
-__all__ = ["StylizeSettings", "TrainSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL"]
+__all__ = ["StylizeSettings", "TrainSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL", "LOSS_LAYERS"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 COLOR_MODES = (None, "luminance", "match")
 ADVERSARIAL = ("lsgan", "hinge")
+LOSS_LAYERS = ("gatys", "johnson")
 
 
 def _choice(name, value, allowed):
@@ -91,6 +92,7 @@ class TrainSettings:
     content_weight: float = 1.0
     style_weight: float = 10.0
     tv_weight: float = 1.0
+    layers: str = "gatys"
     adversarial_weight: float = 0.05
     adversarial: str = "lsgan"
     learning_rate: float = 1e-3
@@ -115,6 +117,7 @@ class TrainSettings:
         for name in ("content_weight", "style_weight", "tv_weight", "adversarial_weight"):
             checks.number(name, getattr(self, name), minimum=0)
         _choice("adversarial", self.adversarial, ADVERSARIAL)
+        _choice("layers", self.layers, LOSS_LAYERS)
         checks.number("learning_rate", self.learning_rate, above=0)
         checks.number("disc_learning_rate", self.disc_learning_rate, above=0)
         checks.number("disc_width", self.disc_width, minimum=1, integer=True)

@@ -161,11 +161,11 @@ QUIET = """
 import numpy as np
 from styletransfer import tutorial
 from styletransfer.features import FeatureExtractor
-from styletransfer.gan import CONTENT_LAYERS, STYLE_LAYERS, train_generator
+from styletransfer.gan import loss_layers, train_generator
 from styletransfer.generator import apply
 import sys
 tutorial.setup(seed=0)
-extractor = FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
+extractor = FeatureExtractor(loss_layers(), weights=None)
 style = np.random.default_rng(0).uniform(size=(48, 48, 3)).astype(np.float32)
 run = train_generator(sys.argv[1], style, sys.argv[2], steps=2, size=32, batch=2, width=4, res_blocks=1,
                       progress=False, extractor=extractor)

@@ -11,9 +11,10 @@ import tensorflow as tf
 from helpers import REPO, smooth_image
 from styletransfer.cli import main
 from styletransfer.errors import ImageError, InputError, StyleTransferError
+from styletransfer import optimize
 from styletransfer.features import FeatureExtractor
 from styletransfer.adversarial import PatchDiscriminator, discriminator_loss, generator_adversarial_loss
-from styletransfer.gan import CONTENT_LAYERS, STYLE_LAYERS, train_generator
+from styletransfer.gan import loss_layers, train_generator
 from styletransfer.images import save_image
 
 TINY = dict(size=32, batch=2, width=4, res_blocks=1, progress=False, sample_every=1000, checkpoint_every=1000)
@@ -22,7 +23,7 @@ TINY = dict(size=32, batch=2, width=4, res_blocks=1, progress=False, sample_ever
 @pytest.fixture(scope="module")
 def tiny_extractor():
     """VGG16 with random weights: the training maths without the cost of real features."""
-    return FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
+    return FeatureExtractor(loss_layers(), weights=None)
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +105,9 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import sys
 import numpy as np
 from styletransfer.features import FeatureExtractor
-from styletransfer.gan import CONTENT_LAYERS, STYLE_LAYERS, train_generator
+from styletransfer.gan import loss_layers, train_generator
 photos, style, out = sys.argv[1:]
-extractor = FeatureExtractor(list(dict.fromkeys([*CONTENT_LAYERS, *STYLE_LAYERS])), weights=None)
+extractor = FeatureExtractor(loss_layers(), weights=None)
 options = dict(steps=3, size=32, batch=4, width=4, res_blocks=1, progress=False, extractor=extractor)
 single = train_generator(photos, style, out + "/single", **options)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -295,3 +296,21 @@ def test_cli_init_checks_the_model_file_first(photos, tmp_path, capsys):
     error = capsys.readouterr().err.strip()
     assert error.startswith("styletransfer: error: ") and "missing.keras" in error and "\n" not in error
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("layers", ["gatys", "johnson"])
+def test_the_loss_reads_the_chosen_layers(layers, style, rng):
+    """The trainer's content loss is the relative squared error at exactly the chosen
+    content layers (numpy), so a trainer that ignored the setting would fail one case."""
+    from styletransfer.gan import LAYERS, Trainer
+    from styletransfer.settings import TrainSettings
+
+    extractor = FeatureExtractor(sorted(set(loss_layers("gatys")) | set(loss_layers("johnson"))), weights=None)
+    trainer = Trainer(TrainSettings(width=4, res_blocks=1, layers=layers, adversarial_weight=0), [style], extractor)
+    x, photo = rng.uniform(size=(2, 1, 40, 40, 3)).astype(np.float32)
+    got, target = extractor(x), extractor(photo)
+    content_layers = LAYERS[layers][0]
+    expected = np.mean([np.mean((got[n].numpy() - target[n].numpy()) ** 2) / np.mean(target[n].numpy() ** 2)
+                        for n in content_layers])
+    np.testing.assert_allclose(trainer.loss(got, x, target)["content"], expected, rtol=1e-4)
+    assert LAYERS["gatys"] == (optimize.CONTENT_LAYERS, optimize.STYLE_LAYERS)
