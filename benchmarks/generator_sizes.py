@@ -1,19 +1,22 @@
-"""Generator size against quality and speed: the table the default width and depth are chosen from.
+"""Generator size and loss weights against quality and speed: the table the defaults are chosen from.
 
     python benchmarks/generator_sizes.py --runs ~/runs/sizes [--steps 3000] [--size 128] [--scale 256]
-        [--sizes 8x5 16x5 32x5] [--style data/styles/strokes.jpg]
+        [--sizes 8x5 16x5 32x5] [--style-weights 10] [--style data/styles/strokes.jpg]
 
-For each size WxR (width W, R residual blocks) a generator is trained on the sample
-photos (`data/contents` without chelsea, and `data/training`) with the package's default
-losses, into its own run folder under --runs: run the command again and every training
-resumes where it stopped, so the table can be built over several sittings. Keep --runs
-outside the checkout. Then each generator is judged on chelsea, which no training saw,
-against `stylize` with its defaults on the same pair, by measures no method optimises
-(`metrics.style_distance`, `metrics.colour_distance`; LPIPS to the photo for content),
-and timed per megapixel through `apply` at 1024 px. Ratios below 1 are better than `stylize`.
+For each size WxR (width W, R residual blocks) and style weight, a generator is trained on
+the sample photos (`data/contents` without chelsea, and `data/training`) with the package's
+other defaults, into its own run folder under --runs: run the command again and every
+training resumes where it stopped, so the table can be built over several sittings. Keep
+--runs outside the checkout. Each generator is then judged on the photos no training saw
+(`data/held_out/raccoon.jpg` at 512 px, chelsea at 384 px) against `stylize` with its
+defaults on the same pair, by measures no method optimises (`metrics.style_distance`,
+`metrics.colour_distance`; LPIPS to the photo for content), and timed per megapixel
+through `apply` at 1024 px. Ratios below 1 are better than `stylize`. `stylize`'s scores
+are kept in --runs/references.json (delete it to measure them again).
 """
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -27,17 +30,33 @@ from styletransfer.optimize import stylize
 from styletransfer.settings import TrainSettings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-HELD_OUT = DATA / "contents" / "chelsea.jpg"
+HELD_OUT = [DATA / "held_out" / "raccoon.jpg", DATA / "contents" / "chelsea.jpg"]
+MEASURES = ("style", "colour", "LPIPS")
 
 
 def training_photos():
-    """Every sample photo except the held-out one."""
-    return [p for p in sorted((DATA / "contents").iterdir()) if p != HELD_OUT] + [DATA / "training"]
+    """Every sample photo that is not held out."""
+    return [p for p in sorted((DATA / "contents").iterdir()) if p not in HELD_OUT] + [DATA / "training"]
 
 
 def judge(image, photo, style):
+    """(style distance, colour distance, LPIPS to the photo) of a stylisation."""
     return (metrics.style_distance(image, style), metrics.colour_distance(image, style),
             float(metrics.lpips(image, photo)))
+
+
+def references(path, photos, style, style_name):
+    """`stylize`'s scores on each held-out photo, measured once and kept in `path`."""
+    known = json.loads(path.read_text()) if path.exists() else {}
+    for name, photo in photos.items():
+        key = f"{name} {style_name}"
+        if key not in known:
+            start = time.perf_counter()
+            known[key] = judge(stylize(photo, style, progress=False).image, photo, style)
+            print(f"stylize (defaults) on {name}: " + ", ".join(f"{m} {v:.3f}" for m, v in zip(MEASURES, known[key]))
+                  + f", {time.perf_counter() - start:.0f} s")
+            path.write_text(json.dumps(known, indent=1))
+    return {name: known[f"{name} {style_name}"] for name in photos}
 
 
 def main():
@@ -47,26 +66,35 @@ def main():
     parser.add_argument("--size", type=int, default=128, help="training crop size in px")
     parser.add_argument("--scale", type=int, default=TrainSettings.scale, help="photos' shorter side before cropping, px")
     parser.add_argument("--sizes", nargs="+", default=["8x5", "16x5", "32x5"], help="WIDTHxRES_BLOCKS")
+    parser.add_argument("--style-weights", nargs="+", type=float, default=[TrainSettings.style_weight])
     parser.add_argument("--style", type=Path, default=DATA / "styles" / "strokes.jpg")
     args = parser.parse_args()
 
-    photo, style = images.load_image(HELD_OUT), images.load_image(args.style)
-    start = time.perf_counter()
-    reference = judge(stylize(photo, style, progress=False).image, photo, style)
-    print(f"stylize (defaults) on {HELD_OUT.name}: style {reference[0]:.3f}, colour {reference[1]:.3f}, "
-          f"LPIPS {reference[2]:.3f}, {time.perf_counter() - start:.0f} s")
+    args.runs.mkdir(parents=True, exist_ok=True)
+    photos = {p.name: images.load_image(p) for p in HELD_OUT}
+    style = images.load_image(args.style)
+    reference = references(args.runs / "references.json", photos, style, args.style.name)
     big = np.random.default_rng(0).uniform(size=(1024, 1024, 3)).astype(np.float32)
-    print("size   params  steps  s/MP   style (x stylize)  colour (x stylize)  LPIPS (x stylize)")
+    print("ratios to stylize, worst of the held-out photos (each photo: style / colour / LPIPS)")
+    print("size   style weight  params  steps  s/MP   style  colour  LPIPS   " + "   ".join(photos))
     for size in args.sizes:
         width, res_blocks = map(int, size.split("x"))
-        result = train_generator(training_photos(), args.style, args.runs / f"{args.style.stem}_w{width}_r{res_blocks}",
-                                 steps=args.steps, size=args.size, scale=args.scale, width=width, res_blocks=res_blocks, progress=False)
-        generator = result.generator
-        seconds = timed(lambda: apply(generator, big), 2)
-        scores = judge(apply(generator, photo), photo, style)
-        ratios = [s / r for s, r in zip(scores, reference)]
-        print(f"{size:6s} {generator.count_params():7d} {len(result.history):6d} {seconds:5.3f}  "
-              + "  ".join(f"{s:.3f} ({q:.2f})      " for s, q in zip(scores, ratios)))
+        for style_weight in args.style_weights:
+            folder = args.runs / f"{args.style.stem}_w{width}_r{res_blocks}_sw{style_weight:g}"
+            result = train_generator(training_photos(), args.style, folder, steps=args.steps, size=args.size,
+                                     scale=args.scale, width=width, res_blocks=res_blocks, style_weight=style_weight,
+                                     progress=False)
+            generator = result.generator
+            seconds = timed(lambda: apply(generator, big), 2)
+            ratios = {}
+            for name, photo in photos.items():
+                stylised = apply(generator, photo)
+                images.save_image(folder / f"held_out_{Path(name).stem}.png", stylised)
+                ratios[name] = [s / r for s, r in zip(judge(stylised, photo, style), reference[name])]
+            worst = np.max(list(ratios.values()), axis=0)
+            print(f"{size:6s} {style_weight:12g}  {generator.count_params():7d} {len(result.history):6d} {seconds:5.3f}  "
+                  + "  ".join(f"{w:5.2f}" for w in worst) + "   "
+                  + "   ".join("/".join(f"{q:.2f}" for q in r) for r in ratios.values()), flush=True)
 
 
 if __name__ == "__main__":

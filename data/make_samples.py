@@ -19,6 +19,7 @@ from styletransfer import procedural
 
 HERE = Path(__file__).parent
 SIDE = 384  # longer side of every sample image
+HELD_OUT_SIDE = 512  # longer side of the held-out test photos
 CONTENT = ("astronaut", "coffee", "chelsea", "rocket")
 
 
@@ -60,6 +61,19 @@ def training():
         save(image, out / f"{name}.jpg")
 
 
+def held_out():
+    """Photos no bundled generator trains on, at 512 px: the quality benchmark's test photos."""
+    try:
+        from scipy.datasets import face  # needs pooch and a download
+    except ImportError:
+        from scipy.misc import face  # scipy < 1.12 bundles the file
+    out = HERE / "held_out"
+    out.mkdir(exist_ok=True)
+    image = Image.fromarray(face())
+    image.thumbnail((HELD_OUT_SIDE, HELD_OUT_SIDE), Image.LANCZOS)
+    save(image, out / "raccoon.jpg")
+
+
 def styles():
     out = HERE / "styles"
     out.mkdir(exist_ok=True)
@@ -71,4 +85,5 @@ def styles():
 if __name__ == "__main__":
     contents()
     training()
+    held_out()
     styles()

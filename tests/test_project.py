@@ -57,7 +57,7 @@ def test_fast_mode_switch(monkeypatch):
 
 def test_every_sample_image_is_small_and_has_its_origin_recorded():
     sources = (REPO / "data" / "SOURCES.md").read_text()
-    images = [p for folder in ("contents", "training", "styles") for p in sorted((REPO / "data" / folder).iterdir())]
+    images = [p for folder in ("contents", "training", "held_out", "styles") for p in sorted((REPO / "data" / folder).iterdir())]
     assert len(images) >= 14
     for path in images:
         assert path.stat().st_size < 100_000, path
