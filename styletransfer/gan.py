@@ -16,8 +16,8 @@ and the discriminator its least-squares or hinge loss. The layers l are by defau
 relu3_3, relu4_3). Measured on the held-out photo (see the README): with Johnson et
 al.'s layers the generator reaches a lower training loss than `stylize`'s own result
 while its style distance stays about twice `stylize`'s, a uniform diagonal grating; with
-Gatys et al.'s the same training matches `stylize`'s style and colour distances. d = 0 is plain
-perceptual training, and then no discriminator is built.
+Gatys et al.'s the same training matches `stylize`'s style and colour distances. d = 0 is
+plain perceptual training, and then no discriminator is built.
 
 The loop is a plain loop over one `tf.function` step, not `keras.Model.fit`. One step
 updates two models with two optimisers in a fixed order on the same generated images; the
@@ -152,7 +152,8 @@ class Trainer:
 
 
 def train_generator(content, style, out, *, steps: int = TrainSettings.steps, size: int = TrainSettings.size,
-                    scale: int = TrainSettings.scale, style_scale: int | None = TrainSettings.style_scale, batch: int = TrainSettings.batch, width: int = TrainSettings.width,
+                    scale: int = TrainSettings.scale, style_scale: int | None = TrainSettings.style_scale,
+                    batch: int = TrainSettings.batch, width: int = TrainSettings.width,
                     res_blocks: int = TrainSettings.res_blocks, content_weight: float = TrainSettings.content_weight,
                     style_weight: float = TrainSettings.style_weight, tv_weight: float = TrainSettings.tv_weight,
                     layers: str = TrainSettings.layers,
@@ -200,7 +201,8 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
     KeyboardInterrupt. Raises ImageError / InputError for bad inputs, StyleTransferError when
     `out` holds a run with other settings or a checkpoint that cannot be read.
     """
-    settings = TrainSettings(steps=steps, size=size, scale=scale, style_scale=style_scale, batch=batch, width=width, res_blocks=res_blocks,
+    settings = TrainSettings(steps=steps, size=size, scale=scale, style_scale=style_scale, batch=batch, width=width,
+                             res_blocks=res_blocks,
                              content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
                              layers=layers, adversarial_weight=adversarial_weight, adversarial=adversarial,
                              learning_rate=learning_rate, disc_learning_rate=disc_learning_rate, disc_width=disc_width,

@@ -122,9 +122,10 @@ print("DIFF", diff, "LOSSES", single.history[0]["total"], mirrored.history[0]["t
 def test_mirrored_strategy_matches_a_single_device(photos, tmp_path):
     """Two logical CPUs need a fresh process: TensorFlow fixes its devices when it starts.
 
-    The first step's losses (same initial weights, same batch) agree to float rounding. Adam divides each gradient by its running RMS, so
-    rounding differences in near-zero gradient components can move a weight by a fraction
-    of the learning rate (1e-3); hence the weight tolerance of half of it."""
+    The first step's losses (same initial weights, same batch) agree to float rounding.
+    Adam divides each gradient by its running RMS, so rounding differences in near-zero
+    gradient components can move a weight by a fraction of the learning rate (1e-3); hence
+    the weight tolerance of half of it."""
     save_image(tmp_path / "style.png", smooth_image(9, 48, 48))
     done = subprocess.run([sys.executable, "-c", MIRRORED, str(photos), str(tmp_path / "style.png"), str(tmp_path)],
                           capture_output=True, text=True, cwd=REPO, timeout=600)
@@ -303,7 +304,7 @@ def test_the_loss_reads_the_chosen_layers(layers, style, rng):
     """The trainer's content loss is the relative squared error at exactly the chosen
     content layers (numpy), so a trainer that ignored the setting would fail one case."""
     from styletransfer.gan import LAYERS, Trainer
-    from styletransfer.settings import TrainSettings
+    from styletransfer.settings import LOSS_LAYERS, TrainSettings
 
     extractor = FeatureExtractor(sorted(set(loss_layers("gatys")) | set(loss_layers("johnson"))), weights=None)
     trainer = Trainer(TrainSettings(width=4, res_blocks=1, layers=layers, adversarial_weight=0), [style], extractor)
@@ -314,3 +315,4 @@ def test_the_loss_reads_the_chosen_layers(layers, style, rng):
                         for n in content_layers])
     np.testing.assert_allclose(trainer.loss(got, x, target)["content"], expected, rtol=1e-4)
     assert LAYERS["gatys"] == (optimize.CONTENT_LAYERS, optimize.STYLE_LAYERS)
+    assert tuple(LAYERS) == LOSS_LAYERS  # the settings' choices are the layer sets there are
