@@ -16,7 +16,6 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .errors import InputError
-from .pixels import MIN_SIZE
 
 __all__ = ["number", "writable_file", "writable_folder", "not_an_input", "style_blend", "model_file"]
 
