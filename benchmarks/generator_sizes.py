@@ -16,47 +16,16 @@ are kept in --runs/references.json (delete it to measure them again).
 """
 
 import argparse
-import json
-import time
 from pathlib import Path
 
 import numpy as np
 
+from _quality import DATA, held_out_photos, ratios, references, training_photos
 from _timing import timed
-from styletransfer import images, metrics
+from styletransfer import images
 from styletransfer.gan import train_generator
 from styletransfer.generator import apply
-from styletransfer.optimize import stylize
 from styletransfer.settings import TrainSettings
-
-DATA = Path(__file__).resolve().parent.parent / "data"
-HELD_OUT = [DATA / "held_out" / "raccoon.jpg", DATA / "contents" / "chelsea.jpg"]
-MEASURES = ("style", "colour", "LPIPS")
-
-
-def training_photos():
-    """Every sample photo that is not held out."""
-    return [p for p in sorted((DATA / "contents").iterdir()) if p not in HELD_OUT] + [DATA / "training"]
-
-
-def judge(image, photo, style):
-    """(style distance, colour distance, LPIPS to the photo) of a stylisation."""
-    return (metrics.style_distance(image, style), metrics.colour_distance(image, style),
-            float(metrics.lpips(image, photo)))
-
-
-def references(path, photos, style, style_name):
-    """`stylize`'s scores on each held-out photo, measured once and kept in `path`."""
-    known = json.loads(path.read_text()) if path.exists() else {}
-    for name, photo in photos.items():
-        key = f"{name} {style_name}"
-        if key not in known:
-            start = time.perf_counter()
-            known[key] = judge(stylize(photo, style, progress=False).image, photo, style)
-            print(f"stylize (defaults) on {name}: " + ", ".join(f"{m} {v:.3f}" for m, v in zip(MEASURES, known[key]))
-                  + f", {time.perf_counter() - start:.0f} s")
-            path.write_text(json.dumps(known, indent=1))
-    return {name: known[f"{name} {style_name}"] for name in photos}
 
 
 def main():
@@ -71,7 +40,7 @@ def main():
     args = parser.parse_args()
 
     args.runs.mkdir(parents=True, exist_ok=True)
-    photos = {p.name: images.load_image(p) for p in HELD_OUT}
+    photos = held_out_photos()
     style = images.load_image(args.style)
     reference = references(args.runs / "references.json", photos, style, args.style.name)
     big = np.random.default_rng(0).uniform(size=(1024, 1024, 3)).astype(np.float32)
@@ -86,15 +55,15 @@ def main():
                                      progress=False)
             generator = result.generator
             seconds = timed(lambda: apply(generator, big), 2)
-            ratios = {}
+            scores = {}
             for name, photo in photos.items():
                 stylised = apply(generator, photo)
                 images.save_image(folder / f"held_out_{Path(name).stem}.png", stylised)
-                ratios[name] = [s / r for s, r in zip(judge(stylised, photo, style), reference[name])]
-            worst = np.max(list(ratios.values()), axis=0)
+                scores[name] = ratios(stylised, photo, style, reference[name])
+            worst = np.max(list(scores.values()), axis=0)
             print(f"{size:6s} {style_weight:12g}  {generator.count_params():7d} {len(result.history):6d} {seconds:5.3f}  "
                   + "  ".join(f"{w:5.2f}" for w in worst) + "   "
-                  + "   ".join("/".join(f"{q:.2f}" for q in r) for r in ratios.values()), flush=True)
+                  + "   ".join("/".join(f"{q:.2f}" for q in r) for r in scores.values()), flush=True)
 
 
 if __name__ == "__main__":
