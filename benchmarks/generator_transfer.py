@@ -50,7 +50,7 @@ def training_seconds(history):
     return sum(median if s is None else s for s in steps)
 
 
-def run(folder, args, steps, style, photos, reference, log, **kwargs):
+def run(folder, args, steps, style, photos, reference, log, log_path, **kwargs):
     """Train `folder` up to each of `steps` in turn, judging after each; returns the log rows."""
     rows = log.setdefault(folder.name, {})
     for n in steps:
@@ -61,7 +61,7 @@ def run(folder, args, steps, style, photos, reference, log, **kwargs):
                                  progress=False, checkpoint_every=min(n, 250), sample_every=n, **kwargs)
         scores = [ratios(apply(result.generator, p), p, style, reference[name]) for name, p in photos.items()]
         rows[str(n)] = {"seconds": training_seconds(result.history), "worst": np.max(scores, axis=0).tolist()}
-        (args.runs / "transfer.json").write_text(json.dumps(log, indent=1))
+        log_path.write_text(json.dumps(log, indent=1))
         print(f"{folder.name:16s} step {n:5d}  {rows[str(n)]['seconds']:6.0f} s  "
               + "  ".join(f"{m} {v:.2f}" for m, v in zip(MEASURES, rows[str(n)]["worst"])), flush=True)
     return rows
@@ -90,14 +90,15 @@ def main():
     reference = references(args.references, photos, style, args.style.name)
     short = [args.steps // 16, args.steps // 8, args.steps // 4]
     scratch = {s: run(args.runs / f"scratch_s{s}", args, short + [args.steps // 2, args.steps], style, photos,
-                      reference, log, seed=s) for s in args.scratch_seeds}
+                      reference, log, log_path, seed=s) for s in args.scratch_seeds}
     autoencoder = args.runs / "autoencoder"
     pretrain = train_generator(training_photos(), args.style, autoencoder, steps=args.steps // 4, size=128, scale=256,
                                width=args.width, res_blocks=args.res_blocks, style_weight=0.0,
                                adversarial_weight=0.0, progress=False, sample_every=args.steps // 4)
     pretrain_seconds = training_seconds(pretrain.history)
     starts = {"other": args.other, "autoencoder": pretrain.model_path}
-    tuned = {(name, s): run(args.runs / f"{name}_s{s}", args, short, style, photos, reference, log, seed=s, init=path)
+    tuned = {(name, s): run(args.runs / f"{name}_s{s}", args, short, style, photos, reference, log, log_path, seed=s,
+                                init=path)
              for name, path in starts.items() for s in args.seeds}
 
     final = np.mean([rows[str(args.steps)]["worst"] for rows in scratch.values()], axis=0)
