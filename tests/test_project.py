@@ -62,3 +62,18 @@ def test_every_sample_image_is_small_and_has_its_origin_recorded():
     for path in images:
         assert path.stat().st_size < 100_000, path
         assert f"`{path.name}`" in sources, path
+
+
+def test_every_bundled_generator_is_small_documented_and_named_after_its_style():
+    from styletransfer.generator import Generator, load_generator
+
+    sources = (REPO / "data" / "SOURCES.md").read_text()
+    readme = (REPO / "README.md").read_text()
+    models = sorted((REPO / "data" / "generators").glob("*.keras"))
+    assert models
+    for path in models:
+        assert path.stat().st_size < 5_000_000, path
+        assert f"`{path.name}`" in sources, path
+        assert (REPO / "data" / "styles" / f"{path.stem}.jpg").is_file(), path
+        assert re.search(rf"--style data/styles/{path.stem}\.jpg --out runs/{path.stem} ", readme), path  # its command
+        assert isinstance(load_generator(path), Generator)
