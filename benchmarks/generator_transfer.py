@@ -4,7 +4,7 @@ from a generator pretrained to reproduce photos.
 
     python benchmarks/generator_transfer.py --runs ~/runs/transfer --other RUN_OR_MODEL.keras
         [--style data/styles/waves.jpg] [--steps 3000] [--seeds 0 1 2] [--scratch-seeds 0]
-        [--width 16 --res-blocks 5 --style-weight 2] [--references FILE]
+        [--width 16 --res-blocks 5 --style-weight 1 --adversarial-weight 0] [--references FILE]
 
 Every run trains on the sample photos that are not held out (128-px crops, scale 256) in
 its own folder under --runs, in stretches of steps/16, steps/8, steps/4 (the fine-tuned
@@ -58,7 +58,7 @@ def run(folder, args, steps, style, photos, reference, log, log_path, **kwargs):
             continue
         result = train_generator(training_photos(), args.style, folder, steps=n, size=128, scale=256,
                                  width=args.width, res_blocks=args.res_blocks, style_weight=args.style_weight,
-                                 progress=False, checkpoint_every=min(n, 250), sample_every=n, **kwargs)
+                                 adversarial_weight=args.adversarial_weight, progress=False, checkpoint_every=min(n, 250), sample_every=n, **kwargs)
         scores = [ratios(apply(result.generator, p), p, style, reference[name]) for name, p in photos.items()]
         rows[str(n)] = {"seconds": training_seconds(result.history), "worst": np.max(scores, axis=0).tolist()}
         log_path.write_text(json.dumps(log, indent=1))
@@ -79,7 +79,9 @@ def main():
     parser.add_argument("--scratch-seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--res-blocks", type=int, default=5)
-    parser.add_argument("--style-weight", type=float, default=2.0)
+    parser.add_argument("--style-weight", type=float, default=1.0)
+    parser.add_argument("--adversarial-weight", type=float, default=0.0,
+                        help="default 0: the settings of the bundled waves generator, so the from-scratch run is its command")
     args = parser.parse_args()
 
     args.runs.mkdir(parents=True, exist_ok=True)
