@@ -8,8 +8,8 @@ from a generator pretrained to reproduce photos.
 
 Every run trains on the sample photos that are not held out (128-px crops, scale 256) in
 its own folder under --runs, in stretches of steps/16, steps/8, steps/4 (the fine-tuned
-runs) and on to steps/2 and steps (the runs from random weights); after each stretch the
-generator is judged on the held-out photos (style distance, colour distance and LPIPS as
+runs) and on to steps/2 and steps (the runs from random weights); the start of a fine-tuned
+run is judged as its step 0, and after each stretch the generator is judged on the held-out photos (style distance, colour distance and LPIPS as
 ratios to `stylize`'s, worst of the photos; `_quality`). The starts:
 
     scratch      random weights, --scratch-seeds;
@@ -33,7 +33,7 @@ import numpy as np
 from _quality import DATA, MEASURES, REFERENCES, held_out_photos, ratios, references, training_photos
 from styletransfer import images
 from styletransfer.gan import train_generator
-from styletransfer.generator import apply
+from styletransfer.generator import apply, load_generator
 
 TOLERANCE = 1.05
 
@@ -50,20 +50,36 @@ def training_seconds(history):
     return sum(median if s is None else s for s in steps)
 
 
-def run(folder, args, steps, style, photos, reference, log, log_path, **kwargs):
-    """Train `folder` up to each of `steps` in turn, judging after each; returns the log rows."""
+def worst_ratios(generator, style, photos, reference):
+    """The largest ratio to `stylize`'s of each measure over the held-out photos."""
+    scores = [ratios(apply(generator, p), p, style, reference[name]) for name, p in photos.items()]
+    return np.max(scores, axis=0).tolist()
+
+
+def report(name, n, row):
+    print(f"{name:16s} step {n:5d}  {row['seconds']:6.0f} s  "
+          + "  ".join(f"{m} {v:.2f}" for m, v in zip(MEASURES, row["worst"])), flush=True)
+
+
+def run(folder, args, steps, style, photos, reference, log, log_path, init=None, **kwargs):
+    """Train `folder` up to each of `steps` in turn, judging after each (and its start, step 0,
+    when it starts from `init`); returns the log rows."""
     rows = log.setdefault(folder.name, {})
+    if init is not None and "0" not in rows:
+        rows["0"] = {"seconds": 0.0, "worst": worst_ratios(load_generator(init), style, photos, reference)}
+        report(folder.name, 0, rows["0"])
     for n in steps:
         if str(n) in rows:
             continue
         result = train_generator(training_photos(), args.style, folder, steps=n, size=128, scale=256,
                                  width=args.width, res_blocks=args.res_blocks, style_weight=args.style_weight,
-                                 adversarial_weight=args.adversarial_weight, progress=False, checkpoint_every=min(n, 250), sample_every=n, **kwargs)
-        scores = [ratios(apply(result.generator, p), p, style, reference[name]) for name, p in photos.items()]
-        rows[str(n)] = {"seconds": training_seconds(result.history), "worst": np.max(scores, axis=0).tolist()}
+                                 adversarial_weight=args.adversarial_weight, progress=False,
+                                 checkpoint_every=min(n, 250), sample_every=n, init=init, **kwargs)
+        rows[str(n)] = {"seconds": training_seconds(result.history),
+                        "worst": worst_ratios(result.generator, style, photos, reference)}
         log_path.write_text(json.dumps(log, indent=1))
-        print(f"{folder.name:16s} step {n:5d}  {rows[str(n)]['seconds']:6.0f} s  "
-              + "  ".join(f"{m} {v:.2f}" for m, v in zip(MEASURES, rows[str(n)]["worst"])), flush=True)
+        report(folder.name, n, rows[str(n)])
+    log_path.write_text(json.dumps(log, indent=1))
     return rows
 
 
@@ -116,7 +132,7 @@ def main():
         first = min(reached, default=None)
         extra = pretrain_seconds if name == "autoencoder" else 0.0
         print(f"   {name:12s} seed {s}: " + (f"{first} steps, {rows[str(first)]['seconds'] + extra:.0f} s"
-                                              if first else f"not within {max(map(int, rows))} steps"))
+                                              if first is not None else f"not within {max(map(int, rows))} steps"))
 
 
 if __name__ == "__main__":
