@@ -6,7 +6,10 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from styletransfer import images, metrics
+from styletransfer.generator import apply
 from styletransfer.optimize import stylize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -53,3 +56,10 @@ def references(path, photos, style, style_name):
 def ratios(image, photo, style, reference):
     """The scores of `image` divided by `stylize`'s (`reference`, one photo's triple)."""
     return [s / r for s, r in zip(judge(image, photo, style), reference)]
+
+
+def worst_ratios(generator, style, photos, reference):
+    """Each measure's largest ratio to `stylize`'s over `photos` ({name: image}) for a generator's
+    results; `reference` holds `stylize`'s scores per photo name (`references`)."""
+    scores = [ratios(apply(generator, photo), photo, style, reference[name]) for name, photo in photos.items()]
+    return np.max(scores, axis=0).tolist()

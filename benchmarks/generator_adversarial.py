@@ -20,10 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from _quality import DATA, MEASURES, REFERENCES, held_out_photos, ratios, references, training_photos
+from _quality import DATA, MEASURES, REFERENCES, held_out_photos, references, training_photos, worst_ratios
 from styletransfer import images
 from styletransfer.gan import train_generator
-from styletransfer.generator import apply
 
 
 def main():
@@ -57,8 +56,7 @@ def main():
                                      scale=256, width=args.width, res_blocks=args.res_blocks,
                                      style_weight=args.style_weight, adversarial_weight=weight, seed=seed, init=init,
                                      progress=False, sample_every=args.steps)
-            scores = [ratios(apply(result.generator, p), p, style, reference[n]) for n, p in photos.items()]
-            results.setdefault(weight, []).append(np.max(scores, axis=0))
+            results.setdefault(weight, []).append(worst_ratios(result.generator, style, photos, reference))
             print(f"adversarial weight {weight:<5g} seed {seed}: "
                   + "  ".join(f"{m} {v:.2f}" for m, v in zip(MEASURES, results[weight][-1])), flush=True)
     print("\nper adversarial weight, over seeds " + " ".join(map(str, args.seeds)) + ": mean (spread)")

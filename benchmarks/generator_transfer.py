@@ -9,8 +9,9 @@ from a generator pretrained to reproduce photos.
 Every run trains on the sample photos that are not held out (128-px crops, scale 256) in
 its own folder under --runs, in stretches of steps/16, steps/8, steps/4 (the fine-tuned
 runs) and on to steps/2 and steps (the runs from random weights); the start of a fine-tuned
-run is judged as its step 0, and after each stretch the generator is judged on the held-out photos (style distance, colour distance and LPIPS as
-ratios to `stylize`'s, worst of the photos; `_quality`). The starts:
+run is judged as its step 0, and after each stretch the generator is judged on the held-out
+photos (style distance, colour distance and LPIPS as ratios to `stylize`'s, worst of the
+photos; `_quality`). The starts:
 
     scratch      random weights, --scratch-seeds;
     other        the weights of --other (a generator of the same size trained on another style);
@@ -30,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from _quality import DATA, MEASURES, REFERENCES, held_out_photos, ratios, references, training_photos
+from _quality import DATA, MEASURES, REFERENCES, held_out_photos, references, training_photos, worst_ratios
 from styletransfer import images
 from styletransfer.gan import train_generator
-from styletransfer.generator import apply, load_generator
+from styletransfer.generator import load_generator
 
 TOLERANCE = 1.05
 
@@ -50,12 +51,6 @@ def training_seconds(history):
     return sum(median if s is None else s for s in steps)
 
 
-def worst_ratios(generator, style, photos, reference):
-    """The largest ratio to `stylize`'s of each measure over the held-out photos."""
-    scores = [ratios(apply(generator, p), p, style, reference[name]) for name, p in photos.items()]
-    return np.max(scores, axis=0).tolist()
-
-
 def report(name, n, row):
     print(f"{name:16s} step {n:5d}  {row['seconds']:6.0f} s  "
           + "  ".join(f"{m} {v:.2f}" for m, v in zip(MEASURES, row["worst"])), flush=True)
@@ -67,6 +62,7 @@ def run(folder, args, steps, style, photos, reference, log, log_path, init=None,
     rows = log.setdefault(folder.name, {})
     if init is not None and "0" not in rows:
         rows["0"] = {"seconds": 0.0, "worst": worst_ratios(load_generator(init), style, photos, reference)}
+        log_path.write_text(json.dumps(log, indent=1))
         report(folder.name, 0, rows["0"])
     for n in steps:
         if str(n) in rows:
@@ -79,7 +75,6 @@ def run(folder, args, steps, style, photos, reference, log, log_path, init=None,
                         "worst": worst_ratios(result.generator, style, photos, reference)}
         log_path.write_text(json.dumps(log, indent=1))
         report(folder.name, n, rows[str(n)])
-    log_path.write_text(json.dumps(log, indent=1))
     return rows
 
 
@@ -97,7 +92,7 @@ def main():
     parser.add_argument("--res-blocks", type=int, default=5)
     parser.add_argument("--style-weight", type=float, default=1.0)
     parser.add_argument("--adversarial-weight", type=float, default=0.0,
-                        help="default 0: the settings of the bundled waves generator, so the from-scratch run is its command")
+                        help="default 0: with the other defaults, the bundled waves generator's settings")
     args = parser.parse_args()
 
     args.runs.mkdir(parents=True, exist_ok=True)
