@@ -58,8 +58,16 @@ def ratios(image, photo, style, reference):
     return [s / r for s, r in zip(judge(image, photo, style), reference)]
 
 
+def photo_ratios(generator, style, photos, reference):
+    """{photo name: (the generator's result, its `ratios` to `stylize`'s)} for each of `photos`
+    ({name: image}); `reference` holds `stylize`'s scores per photo name (`references`)."""
+    results = {}
+    for name, photo in photos.items():
+        stylised = apply(generator, photo)
+        results[name] = (stylised, ratios(stylised, photo, style, reference[name]))
+    return results
+
+
 def worst_ratios(generator, style, photos, reference):
-    """Each measure's largest ratio to `stylize`'s over `photos` ({name: image}) for a generator's
-    results; `reference` holds `stylize`'s scores per photo name (`references`)."""
-    scores = [ratios(apply(generator, photo), photo, style, reference[name]) for name, photo in photos.items()]
-    return np.max(scores, axis=0).tolist()
+    """Each measure's largest ratio to `stylize`'s over `photos` for a generator's results."""
+    return np.max([r for _, r in photo_ratios(generator, style, photos, reference).values()], axis=0).tolist()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _quality import DATA, MEASURES, REFERENCES, TARGETS, held_out_photos, ratios, references
+from _quality import DATA, MEASURES, REFERENCES, TARGETS, held_out_photos, photo_ratios, references
 from _timing import timed
 from styletransfer import generator as generator_module
 from styletransfer._tensorflow import keras, tf
@@ -113,8 +113,7 @@ def bundled_generators(references_path):
         style = load_image(style_path)
         reference = references(references_path, photos, style, style_path.name)
         generator = load_generator(path)
-        for name, photo in photos.items():
-            scores = ratios(apply(generator, photo), photo, style, reference[name])
+        for name, (_, scores) in photo_ratios(generator, style, photos, reference).items():
             met = all(s <= t for s, t in zip(scores, TARGETS))
             print(f"   {path.name} on {name}: " + ", ".join(f"{m} {s:.2f}" for m, s in zip(MEASURES, scores))
                   + ("  (targets met)" if met else "  (targets not met)"), flush=True)

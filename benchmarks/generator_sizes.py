@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _quality import DATA, REFERENCES, held_out_photos, ratios, references, training_photos
+from _quality import DATA, REFERENCES, held_out_photos, photo_ratios, references, training_photos
 from _timing import timed
 from styletransfer import images
 from styletransfer.gan import train_generator
@@ -58,10 +58,9 @@ def main():
             generator = result.generator
             seconds = timed(lambda: apply(generator, big), 2)
             scores = {}
-            for name, photo in photos.items():
-                stylised = apply(generator, photo)
+            for name, (stylised, photo_scores) in photo_ratios(generator, style, photos, reference).items():
                 images.save_image(folder / f"held_out_{Path(name).stem}.png", stylised)
-                scores[name] = ratios(stylised, photo, style, reference[name])
+                scores[name] = photo_scores
             worst = np.max(list(scores.values()), axis=0)
             print(f"{size:6s} {style_weight:12g}  {generator.count_params():7d} {len(result.history):6d} {seconds:5.3f}  "
                   + "  ".join(f"{w:5.2f}" for w in worst) + "   "
