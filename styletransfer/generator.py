@@ -45,6 +45,7 @@ from . import checks
 from .errors import InputError, StyleTransferError
 from .images import check_image, load_image, resize_image
 from .seeding import glorot_uniform
+from .settings import TrainSettings
 
 __all__ = ["Generator", "InstanceNormalization", "apply", "load_generator", "upsample_conv", "conv_on_blocks", "MIN_INPUT"]
 
@@ -155,7 +156,8 @@ class Generator(keras.Model):
     uses given ones, as returned by ``generator.norm_stats(y)``.
     """
 
-    def __init__(self, width: int = 16, res_blocks: int = 5, kernel: int = 9, seed: int = 0, **kwargs: Any):
+    def __init__(self, width: int = TrainSettings.width, res_blocks: int = TrainSettings.res_blocks, kernel: int = 9,
+                 seed: int = 0, **kwargs: Any):
         super().__init__(**kwargs)
         self.width, self.res_blocks, self.kernel, self.seed = int(width), int(res_blocks), int(kernel), int(seed)
         w = self.width
