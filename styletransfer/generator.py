@@ -18,8 +18,8 @@ w = 16 with about 424 thousand parameters instead of their 32 with about 1.7 mil
 chosen from a measured table of quality against speed (benchmarks/generator_sizes.py,
 the README gives it). `upsample_conv` computes the upsampling exactly without making
 the upsampled copy, and `conv_on_blocks` the last 9x9 layer on 2x2 blocks: inside a
-`tf.function` on two CPU cores they measured 1.16 to 1.67 times and about 2 times as fast
-as `UpSampling2D` + `Conv2D` and `Conv2D`, the whole forward pass 1.13 to 1.27 times
+`tf.function` on two CPU cores, at width 16, they measured 1.42 to 1.74 times and about 2
+times as fast as `UpSampling2D` + `Conv2D` and `Conv2D`, the whole forward pass 1.30 times
 (benchmarks/generator.py, part 3); a training step, forward and backward, gains nothing.
 Inputs of any size work: they are reflection-padded to a multiple of 4 and the output is
 cropped back, so the output has the input's shape.
