@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+from scipy.spatial import cKDTree
 
 from .errors import InputError
 
@@ -38,12 +39,9 @@ def mosaic(rng: np.random.Generator, side: int = SIDE, palette: Sequence[tuple[i
     palette = np.array(palette)
     colours = palette[rng.integers(len(palette), size=cells)] + rng.integers(-25, 25, size=(cells, 3))
     yy, xx = np.mgrid[0:side, 0:side]
-    d = (xx[..., None] - seeds[:, 0]) ** 2 + (yy[..., None] - seeds[:, 1]) ** 2
-    order = np.argsort(d, axis=-1)
-    nearest, second = order[..., 0], order[..., 1]
-    gap = np.sqrt(np.take_along_axis(d, second[..., None], -1)) - np.sqrt(np.take_along_axis(d, nearest[..., None], -1))
-    rgb = np.clip(colours[nearest], 0, 255).astype(np.uint8)
-    rgb[gap[..., 0] < 2.5] = lines
+    distances, cells = cKDTree(seeds).query(np.stack([xx.ravel(), yy.ravel()], axis=-1), k=2)  # the two nearest seeds
+    rgb = np.clip(colours[cells[:, 0]], 0, 255).astype(np.uint8).reshape(side, side, 3)
+    rgb[(distances[:, 1] - distances[:, 0]).reshape(side, side) < 2.5] = lines
     return _rgb(Image.fromarray(rgb).filter(ImageFilter.SMOOTH))
 
 
