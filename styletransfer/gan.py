@@ -19,12 +19,7 @@ while its style distance stays about twice `stylize`'s, a uniform diagonal grati
 Gatys et al.'s the same training matches `stylize`'s style and colour distances. d = 0 is
 plain perceptual training, and then no discriminator is built.
 
-The loop is a plain loop over one `tf.function` step, not `keras.Model.fit`. One step
-updates two models with two optimisers in a fixed order on the same generated images; the
-batches are indexed by the step so that a resumed run sees exactly the uninterrupted run's
-data; Ctrl-C and a non-finite loss must write or keep a checkpoint; and the same step runs
-under any `tf.distribute` strategy. With `fit` each of these would be a callback or an
-override working around its epoch-based loop; here each is a few explicit lines.
+The loop, checkpoints and resuming are `styletransfer.training.run_training`'s.
 
 A run lives in one folder (`styletransfer.checkpoints.RunFolder`): settings.json,
 checkpoints/ (every `checkpoint_every` steps and on Ctrl-C), history.jsonl, ``samples/``
@@ -33,25 +28,23 @@ Calling `train_generator` again with the same folder and settings resumes where 
 """
 
 import dataclasses
-import math
-import time
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ._tensorflow import keras, tf
 from . import checks, optimize
 from ._atomic import atomic_path
 from .adversarial import PatchDiscriminator, discriminator_loss, generator_adversarial_loss
-from .checkpoints import RunFolder, model_variables, optimizer_variables
+from .checkpoints import model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, style_images, training_batches
-from .errors import InputError, StyleTransferError
+from .errors import InputError
 from .features import FeatureExtractor
 from .generator import Generator, load_generator
 from .images import save_image
 from .losses import PerceptualLoss, blended_gram_targets
 from .settings import TrainSettings
+from .training import run_training
 
 __all__ = ["train_generator", "TrainResult", "Trainer", "copy_weights", "PatchDiscriminator", "LAYERS", "loss_layers"]
 
@@ -86,11 +79,13 @@ class TrainResult:
 
 
 class Trainer:
-    """The models, optimisers and the per-replica train step of one run; build it inside the
-    strategy's scope. `objects()` names everything a checkpoint holds."""
+    """The models, optimisers and the per-replica train step of one run, for
+    `training.run_training`; build it inside the strategy's scope. `objects()` names
+    everything a checkpoint holds; `save_samples` stylises the photos `samples` (a batch)."""
 
-    def __init__(self, settings: TrainSettings, styles: list, extractor: FeatureExtractor):
+    def __init__(self, settings: TrainSettings, styles: list, extractor: FeatureExtractor, samples=None):
         s = self.settings = settings
+        self.samples = samples
         self.adversarial = s.adversarial_weight > 0
         self.generator = Generator(s.width, s.res_blocks, seed=s.seed)
         self.generator.build()
@@ -115,6 +110,9 @@ class Trainer:
             out.update(discriminator=model_variables(self.discriminator),
                        discriminator_optimizer=optimizer_variables(self.d_opt, self.discriminator))
         return out
+
+    def save_samples(self, path):
+        _save_samples(path, self.generator, self.samples)
 
     def generator_losses(self, content_features, fake, fake_scores):
         """The weighted terms of L_G (each a mean over this replica's images)."""
@@ -221,53 +219,22 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
                 "style": str(Path(style).resolve()) if isinstance(style, (str, Path)) else "arrays",
                 "init": str(Path(init).resolve()) if isinstance(init, (str, Path)) else None if init is None else "model"}
 
+    samples = next(iter(content_batches(photos, batch, seed, 0, 1, stream=SAMPLES, cache_bytes=0))).numpy()  # the grid's photos
     with strategy.scope():
         if extractor is None:
             extractor = FeatureExtractor(loss_layers(layers))
-        trainer = Trainer(settings, styles, extractor)
+        trainer = Trainer(settings, styles, extractor, samples)
         if start is not None:
             copy_weights(start, trainer.generator)
-    writer = strategy.extended.should_checkpoint
-    folder = RunFolder(run_dir, identity, trainer.objects(), writer=writer, resume=resume)
-    history = folder.restore()
-    resumed_from = int(trainer.step.numpy())
-
-    @tf.function
-    def distributed_step(content, style_crops):
-        per_replica = strategy.run(trainer.replica_step, args=(content, style_crops))
-        return {k: strategy.reduce("SUM", v, axis=None) for k, v in per_replica.items()}
-
-    samples = next(iter(content_batches(photos, batch, seed, 0, 1, stream=SAMPLES, cache_bytes=0))).numpy()  # the grid's photos
-    dataset = strategy.experimental_distribute_dataset(training_batches(photos, styles, batch, seed, resumed_from, steps))
-    bar = tqdm(total=steps, initial=resumed_from, disable=not progress or not writer, desc="train")
-    start = time.perf_counter()
-    try:
-        for content_crops, style_crops in dataset:
-            losses = {k: float(v) for k, v in distributed_step(content_crops, style_crops).items()}
-            trainer.step.assign_add(1)
-            step = int(trainer.step.numpy())
-            if not all(map(math.isfinite, losses.values())):
-                raise StyleTransferError(f"the loss became {losses['total']} at step {step}; lower the learning rates "
-                                         f"(the checkpoints in {run_dir} are intact)")
-            history.append({"step": step, "time": time.perf_counter() - start, **losses})
-            bar.update(1)
-            bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
-            if step % checkpoint_every == 0 or step == steps:
-                folder.save(history)
-            if writer and (step % sample_every == 0 or step == steps):
-                _save_samples(run_dir / "samples" / f"step_{step:06d}.png", trainer.generator, samples)
-    except KeyboardInterrupt:
-        folder.save(history)
-        raise
-    finally:
-        bar.close()
-        folder.close()
+    run = run_training(trainer, lambda first: training_batches(photos, styles, batch, seed, first, steps), run_dir, identity,
+                       steps=steps, checkpoint_every=checkpoint_every, sample_every=sample_every, strategy=strategy,
+                       resume=resume, progress=progress)
     model_path = run_dir / "generator.keras"
-    if writer:
+    if run.wrote:
         with atomic_path(model_path) as tmp:
             trainer.generator.save(tmp)
-    return TrainResult(trainer.generator, history, run_dir, model_path, settings,
-                       {str(p): r for p, r in photos.skipped.items()}, resumed_from, writer)
+    return TrainResult(trainer.generator, run.history, run_dir, model_path, settings,
+                       {str(p): r for p, r in photos.skipped.items()}, run.resumed_from, run.wrote)
 
 
 def copy_weights(source: Generator, target: Generator) -> None:
