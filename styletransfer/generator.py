@@ -28,13 +28,11 @@ Instance normalisation, per image and channel over the positions p:
 
     IN(x) = gamma * (x - mu) / sqrt(var + eps) + beta,   mu = mean_p x,  var = mean_p (x - mu)^2
 
-A photo too large to process at once is stylised in overlapping tiles. mu and var then
-come from one pass over a downscaled copy of the whole photo, so every tile is normalised
-alike. The outer part of each overlap, where a tile's own border padding reaches, gets no
-weight, and the tiles are blended with linear ramps in the middle of it: no seams.
+A photo too large to process at once is stylised in overlapping tiles
+(`styletransfer.tiling`). mu and var then come from one pass over a downscaled copy of the
+whole photo, so every tile is normalised alike.
 """
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +44,7 @@ from .errors import InputError, StyleTransferError
 from .images import check_image, load_image, resize_image
 from .seeding import glorot_uniform
 from .settings import TrainSettings
+from .tiling import apply_tiled
 
 __all__ = ["Generator", "InstanceNormalization", "apply", "load_generator", "upsample_conv", "conv_on_blocks", "MIN_INPUT"]
 
@@ -248,51 +247,6 @@ def load_generator(path: str | Path) -> Generator:
     return model
 
 
-def _tiles(length, tile, overlap):
-    """(starts, size) of the tiles along one axis: n tiles of equal size (at most `tile`, a
-    multiple of 4; the last may be up to 3 px shorter) at multiples of 4 (the generator's
-    downsampling grid), covering [0, length) with neighbours overlapping by at least `overlap`."""
-    if length <= tile:
-        return [0], length
-    n = math.ceil((length - overlap) / (tile - overlap))
-    while True:
-        size = min(tile, 4 * math.ceil((length + (n - 1) * overlap) / n / 4))
-        last = 4 * math.ceil((length - size) / 4)
-        starts = sorted({4 * round(i * last / (n - 1) / 4) for i in range(n)})
-        if all(b - a <= size - overlap for a, b in zip(starts, starts[1:])):
-            return starts, size
-        n += 1
-
-
-def _ramp(start, size, total, overlap):
-    """Blend weights of one tile along one axis: 0 within 3/8 of the overlap of each edge
-    that is not the photo's edge (where padding affects the output), then rising linearly
-    to 1 over the middle quarter of the overlap."""
-    pos = np.arange(size, dtype=np.float32) + 0.5
-    margin, rise = 3 * overlap // 8, overlap - 2 * (3 * overlap // 8)
-    w = np.ones(size, np.float32)
-    if start > 0:
-        w = np.minimum(w, np.clip((pos - margin) / rise, 0, 1))
-    if start + size < total:
-        w = np.minimum(w, np.clip((size - pos - margin) / rise, 0, 1))
-    return w
-
-
-def _tiled(generator, image, tile, overlap, stats):
-    h, w = image.shape[:2]
-    (ys, th), (xs, tw) = _tiles(h, tile, overlap), _tiles(w, tile, overlap)
-    out = np.zeros((h, w, 3), np.float32)
-    total = np.zeros((h, w, 1), np.float32)
-    for y in ys:
-        for x in xs:
-            patch = generator.transform(image[None, y:y + th, x:x + tw], stats)[0].numpy()
-            ph, pw = patch.shape[:2]
-            weight = (_ramp(y, ph, h, overlap)[:, None] * _ramp(x, pw, w, overlap)[None, :])[..., None]
-            out[y:y + ph, x:x + pw] += weight * patch
-            total[y:y + ph, x:x + pw] += weight
-    return out / total
-
-
 def apply(generator: Generator | str | Path,
           images: np.ndarray | str | Path | list[np.ndarray | str | Path] | tuple[np.ndarray | str | Path, ...],
           tile: int = TILE, overlap: int = OVERLAP) -> np.ndarray | list[np.ndarray]:
@@ -321,5 +275,6 @@ def apply(generator: Generator | str | Path,
             results.append(generator.transform(image[None])[0].numpy())
         else:
             stats = generator.norm_stats(resize_image(image, max_side=tile)[None])
-            results.append(_tiled(generator, image, tile, overlap, stats))
+            results.append(apply_tiled(lambda patch: generator.transform(patch[None], stats)[0].numpy(), image, tile,
+                                       overlap))
     return results[0] if single else results

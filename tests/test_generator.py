@@ -118,12 +118,13 @@ def test_bad_model_files_and_images_give_one_line_errors(generator, tmp_path):
 
 
 @pytest.mark.parametrize("length", [129, 200, 1000, 3000, 4001])
-def test_tiles_cover_the_axis_on_the_downsampling_grid(length):
-    from styletransfer.generator import _tiles
+@pytest.mark.parametrize("grid", [4, 8])
+def test_tiles_cover_the_axis_on_the_downsampling_grid(length, grid):
+    from styletransfer.tiling import tiles
 
-    starts, size = _tiles(length, 1024 if length > 1000 else 128, 32)
+    starts, size = tiles(length, 1024 if length > 1000 else 128, 32, grid)
     assert size <= (1024 if length > 1000 else 128) and starts[0] == 0
-    assert all(s % 4 == 0 for s in starts) and starts[-1] + size >= length
+    assert all(s % grid == 0 for s in starts) and starts[-1] + size >= length
     assert all(0 < b - a <= size - 32 for a, b in zip(starts, starts[1:]))
 
 
