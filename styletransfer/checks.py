@@ -105,17 +105,18 @@ def not_an_input(output: str | Path, inputs: Iterable[str | Path], overwrite: bo
                              "give another output or --overwrite")
 
 
-def style_blend(blend: Iterable[float] | None, styles: int) -> None:
-    """Check the weights of `styles` style images: one each, none negative, not all 0."""
+def style_blend(blend: Iterable[float] | None, styles: int, name: str = "style_blend") -> None:
+    """Check the weights (called `name` in messages) of `styles` style images: one each, none
+    negative, a positive sum."""
     if blend is None:
         return
     blend = list(blend)
     if len(blend) != styles:
-        raise InputError(f"style_blend needs {styles} weights, one per style image, got {len(blend)}")
+        raise InputError(f"{name} needs {styles} weights, one per style image, got {len(blend)}")
     for w in blend:
-        number("each style_blend weight", w, minimum=0)
+        number(f"each {name} weight", w, minimum=0)
     if not sum(float(w) for w in blend) > 0:
-        raise InputError(f"style_blend weights must not all be 0, got {blend}")
+        raise InputError(f"{name}: the weights must not all be 0, got {blend}")
 
 
 def model_file(path: str | Path) -> Path:

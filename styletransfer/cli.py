@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from .errors import InputError, StyleTransferError
-from .settings import ADVERSARIAL, LOSS_LAYERS, OPTIMIZERS, StylizeSettings, TrainSettings
+from .settings import ADVERSARIAL, LOSS_LAYERS, OPTIMIZERS, DecoderSettings, StylizeSettings, TrainSettings
 
 __all__ = ["main"]
 
@@ -179,6 +179,96 @@ def _apply(args):
         print(f"wrote {target}")
 
 
+def _decoder_path(args):
+    """--decoder, or the bundled decoder of the sample data folder."""
+    if args.decoder:
+        return Path(args.decoder)
+    from .tutorial import data_dir
+
+    return data_dir() / "decoders" / "adain.keras"
+
+
+def _photos(source):
+    """The photos of `source`: an image file, or every image of a folder."""
+    from . import images
+
+    if Path(source).is_dir():
+        found = images.image_files(source)
+        if not found:
+            raise InputError(f"{source}: no images (looked for {', '.join(images.IMAGE_SUFFIXES)})")
+        return found
+    images.check_file(source)
+    return [Path(source)]
+
+
+def _check_anystyle(args):
+    from . import checks, images
+
+    checks.model_file(_decoder_path(args))
+    photos = _photos(args.content)
+    for path in (*args.styles, *([args.mask] if args.mask else [])):
+        images.check_file(path)
+    checks.number("--alpha", args.alpha, minimum=0, maximum=1)
+    checks.number("--tile", args.tile, minimum=320, integer=True)
+    if args.weights is not None:
+        checks.style_blend(args.weights, len(args.styles), "--weights")
+    if args.mask and (args.weights is not None or len(args.styles) > 2):
+        raise InputError("--mask places one or two styles; it does not combine with --weights or more styles")
+    targets = apply_targets(photos, args.output)
+    for target in targets:
+        checks.writable_file(target, tuple(images.SAVE_FORMATS))
+        checks.not_an_input(target, [*photos, *args.styles, *([args.mask] if args.mask else [])], args.overwrite)
+
+
+def _anystyle(args):
+    import time
+
+    from . import images
+    from .adain import Encoder, load_decoder, stylize_any
+
+    decoder, encoder = load_decoder(_decoder_path(args)), Encoder()
+    photos = _photos(args.content)
+    for path, target in zip(photos, apply_targets(photos, args.output)):
+        start = time.perf_counter()
+        image = stylize_any(path, args.styles, decoder, alpha=args.alpha, weights=args.weights,
+                            preserve_colors=args.preserve_colors, mask=args.mask, tile=args.tile, encoder=encoder)
+        images.save_image(target, image)
+        print(f"wrote {target} ({image.shape[1]}x{image.shape[0]} px, {time.perf_counter() - start:.1f} s)")
+
+
+def _decoder_settings(args):
+    """The command's `DecoderSettings` (checked); --drawn defaults to 1 without --style."""
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(DecoderSettings) if hasattr(args, field.name)}
+    if values["drawn"] is None:
+        values["drawn"] = DecoderSettings.drawn if args.style else 1.0
+    return DecoderSettings(**values)
+
+
+def _check_train_decoder(args):
+    from . import checks, images
+
+    for source in [*args.content, *(args.style or [])]:
+        if not Path(source).is_dir():
+            images.check_file(source)
+    settings = _decoder_settings(args)
+    if not args.style and settings.drawn < 1:
+        raise InputError("without --style every style must be drawn: give --style images or --drawn 1")
+    checks.writable_folder(args.out)
+
+
+def _train_decoder(args):
+    from .adain import train_decoder
+
+    result = train_decoder(args.content, args.style or None, args.out, resume=not args.no_resume, strategy=_strategy(args.strategy),
+                           **dataclasses.asdict(_decoder_settings(args)))
+    if result.resumed_from:
+        print(f"resumed at step {result.resumed_from}")
+    last = result.history[-1] if result.history else {}
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "time"))
+    action = "wrote" if result.wrote else "worker 0 writes"
+    print(f"{action} {result.model_path} after {len(result.history)} steps ({summary})")
+
+
 def _check_lpips(args):
     from . import checks, images
 
@@ -286,6 +376,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tile", type=int, default=1024, help="photos larger than this are processed in tiles (default 1024)")
     p.add_argument("--overwrite", action="store_true", help="allow an output to replace one of the input files")
     p.set_defaults(check=_check_apply, run=_apply)
+
+    p = commands.add_parser("anystyle", help="stylise photos with any style image in one pass (AdaIN, a trained decoder)")
+    p.add_argument("content", help="a photo, or a folder of photos")
+    p.add_argument("styles", nargs="+", metavar="style", help="one or more style images (blended)")
+    p.add_argument("-o", "--output", required=True,
+                   help="for one photo, a file with an image suffix (.png, .jpg, ...); for a folder, a folder")
+    p.add_argument("--decoder", help="a decoder.keras from `styletransfer train-decoder` (default: the bundled "
+                                     "data/decoders/adain.keras)")
+    p.add_argument("--alpha", type=float, default=1.0, help="0 = the photo, 1 = all style (default %(default)s)")
+    p.add_argument("--weights", type=float, nargs="+", help="weights of the style images (default: equal)")
+    p.add_argument("--preserve-colors", action="store_true", help="keep the photo's colours")
+    p.add_argument("--mask", help="grey image the photo's size: one style where white, the photo (or the second "
+                                  "style) where black")
+    p.add_argument("--tile", type=int, default=1024, help="photos larger than this are processed in tiles (default 1024)")
+    p.add_argument("--overwrite", action="store_true", help="allow an output to replace one of the input files")
+    p.set_defaults(check=_check_anystyle, run=_anystyle)
+
+    p = commands.add_parser("train-decoder", help="train the AdaIN decoder that `anystyle` uses, for all styles")
+    p.add_argument("--content", required=True, nargs="+", help="folder(s) of content photos, or photo files")
+    p.add_argument("--style", nargs="+", help="style images or a folder of them (default: drawn styles only)")
+    p.add_argument("--out", required=True, help="run folder: checkpoints/, samples/, decoder.keras (resumed if present)")
+    p.add_argument("--steps", type=int, default=DecoderSettings.steps)
+    p.add_argument("--size", type=int, default=DecoderSettings.size, help="training crop size in px (default %(default)s)")
+    p.add_argument("--scale", type=int, default=DecoderSettings.scale,
+                   help="shorter side in px the photos are scaled to before cropping (default %(default)s)")
+    p.add_argument("--style-scale", type=int, default=DecoderSettings.style_scale,
+                   help="shorter side in px of the style images (default %(default)s)")
+    p.add_argument("--batch", type=int, default=DecoderSettings.batch)
+    p.add_argument("--width", type=int, default=DecoderSettings.width, help="decoder width (default %(default)s)")
+    p.add_argument("--style-weight", type=float, default=DecoderSettings.style_weight)
+    p.add_argument("--drawn", type=float, help="fraction of style samples drawn afresh by the procedural styles "
+                                              f"(default {DecoderSettings.drawn} with --style, 1 without)")
+    p.add_argument("--learning-rate", type=float, default=DecoderSettings.learning_rate)
+    p.add_argument("--checkpoint-every", type=int, default=DecoderSettings.checkpoint_every)
+    p.add_argument("--sample-every", type=int, default=DecoderSettings.sample_every)
+    p.add_argument("--seed", type=int, default=DecoderSettings.seed)
+    p.add_argument("--no-resume", action="store_true", help="start afresh even if --out holds a checkpoint")
+    p.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
+                   help="tf.distribute strategy; multiworker reads TF_CONFIG (see README)")
+    p.set_defaults(check=_check_train_decoder, run=_train_decoder)
 
     p = commands.add_parser("similarity", help="style x content similarity (or distance) matrix of two image folders")
     p.add_argument("styles", help="folder of style images")

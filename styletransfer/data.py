@@ -31,9 +31,10 @@ from ._tensorflow import tf
 from .errors import ImageError
 from .images import IMAGE_SUFFIXES, check_file, check_image, image_files, load_folder, load_image, resize_image
 from .pixels import MIN_SIZE
+from .procedural import FAMILIES, random_style
 
-__all__ = ["TrainingPhotos", "training_batches", "content_batches", "style_batches", "style_images", "shorter_side",
-           "CACHE_BYTES"]
+__all__ = ["TrainingPhotos", "training_batches", "content_batches", "style_batches", "drawn_style_batches", "style_images",
+           "shorter_side", "CACHE_BYTES"]
 
 CACHE_BYTES = 512 * 2**20  # scaled photos kept in memory when they all fit
 ZOOM = 1.25  # photos are scaled to a random shorter side between scale / ZOOM and scale * ZOOM
@@ -193,6 +194,38 @@ def style_batches(styles: list, size: int, batch: int, seed: int, start: int, st
     return samples.map(crop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).batch(batch, drop_remainder=True)
 
 
+def drawn_style_batches(styles: list, size: int, batch: int, seed: int, start: int, stop: int, drawn: float,
+                        stream: int = STYLE) -> tf.data.Dataset:
+    """(batch, size, size, 3) style samples for steps start .. stop - 1 from an unlimited
+    supply of styles: sample i is, with probability `drawn`, a new image drawn by
+    `procedural.random_style` (a random family, palette and scale, seeded by (seed, stream,
+    i)), else a crop of one of `styles` as in `style_batches`. `styles` may be empty when
+    `drawn` is 1."""
+    if not styles and drawn < 1:
+        raise ImageError("no style images to crop: give style images or draw every style (drawn=1)")
+    families = list(FAMILIES)
+    packed = _Packed(styles) if styles else None
+
+    def draw(i):
+        rng = np.random.default_rng([seed, stream, int(i)])
+        return random_style(families[rng.integers(len(families))], rng, size)
+
+    def sample(i):
+        choice_seed, pick_seed, crop_seed = tf.unstack(tf.random.split(_seed(seed, stream, i), 3))
+        drawn_image = lambda: tf.ensure_shape(tf.numpy_function(draw, [i], tf.float32, stateful=False), (size, size, 3))
+        if packed is None:
+            return drawn_image()
+
+        def cropped():
+            index = tf.random.stateless_uniform((), pick_seed, maxval=packed.count, dtype=tf.int64)
+            return _random_crop(packed.image(index), size, crop_seed)
+
+        return tf.cond(tf.random.stateless_uniform((), choice_seed) < drawn, drawn_image, cropped)
+
+    samples = tf.data.Dataset.range(start * batch, stop * batch)
+    return samples.map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).batch(batch, drop_remainder=True)
+
+
 def training_batches(photos: TrainingPhotos, styles: list, batch: int, seed: int, start: int, stop: int) -> tf.data.Dataset:
     """(content crops, style crops) for steps start .. stop - 1, prefetched."""
     return tf.data.Dataset.zip(content_batches(photos, batch, seed, start, stop),
@@ -200,14 +233,14 @@ def training_batches(photos: TrainingPhotos, styles: list, batch: int, seed: int
 
 
 def style_images(style, size: int, scale: int | None = None) -> list:
-    """Style images (one path/array, a list, or a folder), each scaled so its shorter side is
-    `scale`, or kept at its own size when `scale` is None (as `optimize.stylize` keeps it), but
-    at least `size` (the discriminator crops them)."""
-    if isinstance(style, (str, Path)) and Path(style).is_dir():
-        images = load_folder(style, skip_bad=True).images
-    elif isinstance(style, (list, tuple)):
-        images = [load_image(s) if isinstance(s, (str, Path)) else s for s in style]
-    else:
-        images = [load_image(style) if isinstance(style, (str, Path)) else style]
+    """Style images (a path/array, a folder, or a list of them), each scaled so its shorter
+    side is `scale`, or kept at its own size when `scale` is None (as `optimize.stylize` keeps
+    it), but at least `size` (the training crops them)."""
+    images = []
+    for source in style if isinstance(style, (list, tuple)) else [style]:
+        if isinstance(source, (str, Path)) and Path(source).is_dir():
+            images += load_folder(source, skip_bad=True).images
+        else:
+            images.append(load_image(source) if isinstance(source, (str, Path)) else source)
     images = [check_image(image, "style") for image in images]
     return [shorter_side(image, max(size, scale or min(image.shape[:2]))) for image in images]

@@ -1,7 +1,8 @@
-"""The settings of stylisation and of generator training, as frozen dataclasses.
+"""The settings of stylisation, of generator training and of AdaIN decoder training, as frozen
+dataclasses.
 
 Each field's default is the one default of that setting: `optimize.stylize`,
-`gan.train_generator` and the command line all take theirs from here. Creating a settings
+`gan.train_generator`, `adain.train_decoder` and the command line all take theirs from here. Creating a settings
 object checks every field (`checks.number` and the allowed choices) and raises InputError
 with one line naming the setting, so a mistake is answered before any work. The module
 imports neither TensorFlow nor Keras: the command line checks settings before TensorFlow
@@ -14,7 +15,7 @@ from . import checks
 from .errors import InputError
 from .pixels import MIN_SIZE
 
-__all__ = ["StylizeSettings", "TrainSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL", "LOSS_LAYERS"]
+__all__ = ["StylizeSettings", "TrainSettings", "DecoderSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL", "LOSS_LAYERS"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 COLOR_MODES = (None, "luminance", "match")
@@ -122,6 +123,47 @@ class TrainSettings:
         checks.number("disc_learning_rate", self.disc_learning_rate, above=0)
         checks.number("disc_width", self.disc_width, minimum=1, integer=True)
         checks.number("disc_depth", self.disc_depth, minimum=1, integer=True)
+        checks.number("checkpoint_every", self.checkpoint_every, minimum=1, integer=True)
+        checks.number("sample_every", self.sample_every, minimum=1, integer=True)
+        checks.number("seed", self.seed, minimum=0, integer=True)
+
+    def must_match(self):
+        """The settings a resumed run must share with the run that wrote the folder."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.MAY_CHANGE}
+
+
+@dataclasses.dataclass(frozen=True)
+class DecoderSettings:
+    """The settings of `adain.train_decoder` (see its docstring for each).
+
+    A run folder can be resumed only with the same settings, except those in `MAY_CHANGE`.
+    """
+
+    steps: int = 10000
+    size: int = 128
+    scale: int = 256
+    style_scale: int = 256
+    batch: int = 8
+    width: int = 64
+    style_weight: float = 10.0
+    drawn: float = 0.75
+    learning_rate: float = 1e-4
+    checkpoint_every: int = 250
+    sample_every: int = 500
+    seed: int = 0
+
+    MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
+
+    def __post_init__(self):
+        checks.number("steps", self.steps, minimum=1, integer=True)
+        checks.number("size", self.size, minimum=MIN_SIZE, integer=True)
+        checks.number("scale", self.scale, minimum=MIN_SIZE, integer=True)
+        checks.number("style_scale", self.style_scale, minimum=MIN_SIZE, integer=True)
+        checks.number("batch", self.batch, minimum=1, integer=True)
+        checks.number("width", self.width, minimum=1, integer=True)
+        checks.number("style_weight", self.style_weight, minimum=0)
+        checks.number("drawn", self.drawn, minimum=0, maximum=1)
+        checks.number("learning_rate", self.learning_rate, above=0)
         checks.number("checkpoint_every", self.checkpoint_every, minimum=1, integer=True)
         checks.number("sample_every", self.sample_every, minimum=1, integer=True)
         checks.number("seed", self.seed, minimum=0, integer=True)

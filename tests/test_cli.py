@@ -95,6 +95,25 @@ BAD = {
     "train negative learning rate": (["train", "--content", ".", "--style", STYLE, "--out", "run",
                                       "--learning-rate", "-1"], "learning_rate must be"),
     "train into a file": (["train", "--content", ".", "--style", STYLE, "--out", "afile"], "afile: exists and is not a folder"),
+    "anystyle missing decoder": (["anystyle", PHOTO, STYLE, "-o", "o.png", "--decoder", "missing.keras"],
+                                 "missing.keras: no such model file"),
+    "anystyle not a decoder file": (["anystyle", PHOTO, STYLE, "-o", "o.png", "--decoder", "bad.keras"], "not a saved model"),
+    "anystyle alpha 2": (["anystyle", PHOTO, STYLE, "-o", "o.png", "--decoder", MODEL, "--alpha", "2"], "--alpha must be"),
+    "anystyle zero weights": (["anystyle", PHOTO, STYLE, STYLE, "-o", "o.png", "--decoder", MODEL, "--weights", "0", "0"],
+                              "the weights must not all be 0"),
+    "anystyle one weight for two": (["anystyle", PHOTO, STYLE, STYLE, "-o", "o.png", "--decoder", MODEL, "--weights", "1"],
+                                    "--weights needs 2 weights"),
+    "anystyle mask and weights": (["anystyle", PHOTO, STYLE, STYLE, "-o", "o.png", "--decoder", MODEL, "--weights", "1", "1",
+                                   "--mask", PHOTO], "does not combine"),
+    "anystyle missing mask": (["anystyle", PHOTO, STYLE, "-o", "o.png", "--decoder", MODEL, "--mask", "m.png"],
+                              "m.png: no such file"),
+    "anystyle empty folder": (["anystyle", "empty", STYLE, "-o", "out", "--decoder", MODEL], "empty: no images"),
+    "anystyle over its input": (["anystyle", "photo.jpg", STYLE, "-o", "photo.jpg", "--decoder", MODEL], "is also an input"),
+    "train-decoder no styles": (["train-decoder", "--content", ".", "--out", "run", "--drawn", "0.5"], "without --style"),
+    "train-decoder drawn 2": (["train-decoder", "--content", ".", "--style", STYLE, "--out", "run", "--drawn", "2"],
+                              "drawn must be"),
+    "train-decoder width 0": (["train-decoder", "--content", ".", "--out", "run", "--width", "0"], "width must be"),
+    "train-decoder into a file": (["train-decoder", "--content", ".", "--out", "afile"], "afile: exists and is not a folder"),
     "lpips missing": (["lpips", PHOTO, "missing.png"], "missing.png: no such file"),
     "lpips max side": (["lpips", PHOTO, PHOTO, "--max-side", "0"], "--max-side must be"),
 }
@@ -106,6 +125,7 @@ def workdir(tmp_path):
     (tmp_path / "afile").write_text("a file")
     (tmp_path / "folder.png").mkdir()
     (tmp_path / "bad.keras").write_text("not a zip archive")
+    (tmp_path / "empty").mkdir()
     return tmp_path
 
 
@@ -194,3 +214,26 @@ def test_a_warning_is_one_line_and_the_command_still_succeeds(workdir, imagenet)
     code, err, _ = run_cli(["lpips", "big.png", "big.png"], workdir)
     assert code == 0 and err == ["styletransfer: warning: lpips: 1200x800 px images downscaled to at most 1024 px a side "
                                  "(--max-side)"]
+
+
+def test_anystyle_stylises_a_photo_and_a_folder_and_train_decoder_trains_one(tmp_path, capsys, imagenet):
+    from styletransfer.adain import Decoder, load_decoder
+
+    decoder = Decoder(width=4)
+    decoder.build()
+    decoder.save(tmp_path / "d.keras")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for s in (0, 1):
+        Image.fromarray((smooth_image(s, 40, 56) * 255).astype(np.uint8)).save(photos / f"p{s}.png")
+    style = tmp_path / "style.png"
+    Image.fromarray((smooth_image(2, 48, 48) * 255).astype(np.uint8)).save(style)
+    assert main(["anystyle", str(photos / "p0.png"), str(style), "-o", str(tmp_path / "one.jpg"), "--decoder",
+                 str(tmp_path / "d.keras"), "--alpha", "0.5"]) == 0
+    assert Image.open(tmp_path / "one.jpg").size == (56, 40)
+    assert main(["anystyle", str(photos), str(style), str(style), "-o", str(tmp_path / "out"), "--decoder",
+                 str(tmp_path / "d.keras"), "--weights", "1", "3"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p0.png", "p1.png"]
+    assert main(["train-decoder", "--content", str(photos), "--out", str(tmp_path / "run"), "--steps", "2", "--size", "32",
+                 "--batch", "2", "--width", "4"]) == 0
+    assert "wrote" in capsys.readouterr().out and load_decoder(tmp_path / "run" / "decoder.keras").width == 4
