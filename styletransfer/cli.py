@@ -3,6 +3,7 @@
 import argparse
 import dataclasses
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -108,9 +109,20 @@ def _check_train(args):
     checks.writable_folder(args.out)
 
 
+def _stop_like_ctrl_c():
+    """Make SIGTERM (kill, a job scheduler) and SIGINT (also for a job started in the background,
+    where the shell ignores it) stop training as Ctrl-C does: a checkpoint is written first."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+
+
 def _train(args):
     from .gan import train_generator
 
+    _stop_like_ctrl_c()
     result = train_generator(args.content, args.style, args.out, init=args.init, resume=not args.no_resume,
                              strategy=_strategy(args.strategy), **dataclasses.asdict(_train_settings(args)))
     if result.resumed_from:
@@ -259,6 +271,7 @@ def _check_train_decoder(args):
 def _train_decoder(args):
     from .adain import train_decoder
 
+    _stop_like_ctrl_c()
     result = train_decoder(args.content, args.style or None, args.out, resume=not args.no_resume, strategy=_strategy(args.strategy),
                            **dataclasses.asdict(_decoder_settings(args)))
     if result.resumed_from:

@@ -237,3 +237,27 @@ def test_anystyle_stylises_a_photo_and_a_folder_and_train_decoder_trains_one(tmp
     assert main(["train-decoder", "--content", str(photos), "--out", str(tmp_path / "run"), "--steps", "2", "--size", "32",
                  "--batch", "2", "--width", "4"]) == 0
     assert "wrote" in capsys.readouterr().out and load_decoder(tmp_path / "run" / "decoder.keras").width == 4
+
+
+@pytest.mark.slow
+def test_kill_stops_training_with_a_checkpoint(tmp_path, imagenet):
+    """SIGTERM (kill, a job scheduler) stops `train` as Ctrl-C does: a checkpoint, then exit 130."""
+    import signal
+    import time
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray((smooth_image(0, 48, 48) * 255).astype(np.uint8)).save(photos / "p.png")
+    process = subprocess.Popen([sys.executable, "-m", "styletransfer", "train", "--content", str(photos), "--style", STYLE,
+                                "--out", str(tmp_path / "run"), "--steps", "100000", "--size", "32", "--batch", "2",
+                                "--width", "4", "--res-blocks", "1", "--checkpoint-every", "100000", "--sample-every", "1"],
+                               stderr=subprocess.PIPE, text=True)
+    history, samples = tmp_path / "run" / "history.jsonl", tmp_path / "run" / "samples"
+    deadline = time.monotonic() + 300
+    while not (samples.is_dir() and any(samples.iterdir())) and time.monotonic() < deadline:
+        time.sleep(1)  # until training has taken a step
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err
+    steps = len(history.read_text().splitlines())
+    assert steps > 0 and (tmp_path / "run" / "checkpoints" / f"ckpt-{steps}.index").is_file()
