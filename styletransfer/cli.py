@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 from .errors import InputError, StyleTransferError
-from .settings import ADVERSARIAL, LOSS_LAYERS, OPTIMIZERS, DecoderSettings, StylizeSettings, TrainSettings
+from .settings import ADVERSARIAL, LOSS_LAYERS, OPTIMIZERS, PRECISIONS, DecoderSettings, StylizeSettings, TrainSettings
 
 __all__ = ["main"]
 
@@ -422,6 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drawn", type=float, help="fraction of style samples drawn afresh by the procedural styles "
                                               f"(default {DecoderSettings.drawn} with --style, 1 without)")
     p.add_argument("--learning-rate", type=float, default=DecoderSettings.learning_rate)
+    p.add_argument("--precision", choices=PRECISIONS, default=DecoderSettings.precision,
+                   help="bfloat16: compute in bfloat16, about 1.5 times as fast on CPUs that have it (default %(default)s)")
     p.add_argument("--checkpoint-every", type=int, default=DecoderSettings.checkpoint_every)
     p.add_argument("--sample-every", type=int, default=DecoderSettings.sample_every)
     p.add_argument("--seed", type=int, default=DecoderSettings.seed)

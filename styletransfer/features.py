@@ -1,6 +1,7 @@
 """FeatureExtractor: a frozen ImageNet CNN mapping images to {layer name: feature map}."""
 
 import dataclasses
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from ._tensorflow import keras, tf
 from .errors import InputError
 from .pixels import MIN_SIZE, as_unit_range
 from .seeding import glorot_uniform
+from .settings import PRECISIONS
 from .weights import NETS, TORCHVISION, Preprocessing, load_weights
 
-__all__ = ["FeatureExtractor", "layer_names", "MIN_SIZE", "as_image_batch"]
+__all__ = ["FeatureExtractor", "layer_names", "MIN_SIZE", "as_image_batch", "bfloat16_supported", "compute_policy"]
 
 VGG_BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
 VGG_WIDTHS = (64, 128, 256, 512, 512)
@@ -26,6 +28,31 @@ ALEXNET_CONVS = (
     ("conv5", 256, 3, 1, 1),
 )
 ALEXNET_POOL_AFTER = ("conv1", "conv2", "conv5")
+
+
+def bfloat16_supported() -> bool:
+    """Whether this CPU computes in bfloat16 natively (the AVX512_BF16 or AMX_BF16 flags of
+    /proc/cpuinfo); elsewhere bfloat16 is emulated and slower than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def compute_policy(precision: str) -> str | None:
+    """The Keras dtype policy of layers that compute in `precision` ("float32" or
+    "bfloat16"): "mixed_bfloat16" keeps their weights in float32 and computes in bfloat16.
+    Asking for bfloat16 on a CPU without it warns (one line) and gives float32. Raises
+    InputError for another precision."""
+    if precision not in PRECISIONS:
+        raise InputError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}, got {precision!r}")
+    if precision == "float32":
+        return None
+    if not bfloat16_supported():
+        warnings.warn("this CPU has no bfloat16 instructions (AVX512_BF16 or AMX); running in float32", stacklevel=3)
+        return None
+    return "mixed_bfloat16"
 
 
 def layer_names(net: str = "vgg16") -> list[str]:
@@ -55,30 +82,31 @@ class Preprocess(keras.layers.Layer):
         return {**super().get_config(), "preprocessing": dataclasses.asdict(self.preprocessing)}
 
 
-def _layers(net, pooling, seed):
-    """The Keras layers of `net`'s feature part, in order (created lazily); convolution
-    kernels start random from `seed` (replaced when pretrained weights are loaded)."""
+def _layers(net, pooling, seed, dtype=None):
+    """The Keras layers of `net`'s feature part, in order (created lazily), with the dtype
+    policy `dtype`; convolution kernels start random from `seed` (replaced when pretrained
+    weights are loaded)."""
     kernels = glorot_uniform(seed)
     pool = keras.layers.MaxPooling2D if pooling == "max" else keras.layers.AveragePooling2D
     if net == "alexnet":
         for name, filters, kernel, stride, pad in ALEXNET_CONVS:
-            yield keras.layers.ZeroPadding2D(pad, name=f"{name}_pad")
+            yield keras.layers.ZeroPadding2D(pad, name=f"{name}_pad", dtype=dtype)
             yield keras.layers.Conv2D(filters, kernel, strides=stride, activation="relu", kernel_initializer=next(kernels),
-                                      name=name)
+                                      name=name, dtype=dtype)
             if name in ALEXNET_POOL_AFTER:
-                yield pool(3, strides=2, name="pool" + name[-1])
+                yield pool(3, strides=2, name="pool" + name[-1], dtype=dtype)
         return
     for block, n in enumerate(VGG_BLOCKS[net], start=1):
         for i in range(1, n + 1):
             yield keras.layers.Conv2D(VGG_WIDTHS[block - 1], 3, padding="same", activation="relu",
-                                      kernel_initializer=next(kernels), name=f"block{block}_conv{i}")
-        yield pool(2, strides=2, name=f"block{block}_pool")
+                                      kernel_initializer=next(kernels), name=f"block{block}_conv{i}", dtype=dtype)
+        yield pool(2, strides=2, name=f"block{block}_pool", dtype=dtype)
 
 
-def _build(net, last_layer, pooling, seed):
+def _build(net, last_layer, pooling, seed, dtype=None):
     """Keras layers of `net` up to and including `last_layer`: nothing deeper is built."""
     layers = []
-    for layer in _layers(net, pooling, seed):
+    for layer in _layers(net, pooling, seed, dtype):
         layers.append(layer)
         if layer.name == last_layer:
             break
@@ -122,6 +150,9 @@ class FeatureExtractor:
             'keras' or a file path), or None for a random initialisation from `seed`.
         pooling: 'max' (as trained) or 'avg' (smoother gradients for stylisation).
         seed: the seed for weights=None.
+        precision: 'float32' or 'bfloat16' (the network computes in bfloat16, about 1.5 times
+            as fast on CPUs that have it; its outputs are returned as float32, so losses stay
+            float32). On a CPU without bfloat16 it warns and computes in float32.
 
     Calling it on (H, W, 3) or (B, H, W, 3) images returns feature maps with the same
     batch convention. The preprocessing that belongs to the weights is applied inside.
@@ -129,7 +160,7 @@ class FeatureExtractor:
     """
 
     def __init__(self, layers: str | Iterable[str], net: str = "vgg16", weights: str | Path | None = "imagenet",
-                 pooling: str = "max", seed: int = 0):
+                 pooling: str = "max", seed: int = 0, precision: str = "float32"):
         layers = [layers] if isinstance(layers, str) else list(layers)
         order = layer_names(net)
         unknown = [name for name in layers if name not in order]
@@ -138,6 +169,8 @@ class FeatureExtractor:
         if pooling not in ("max", "avg"):
             raise InputError(f"pooling must be 'max' or 'avg', got {pooling!r}")
         self.net, self.layers = net, layers
+        self.policy = compute_policy(precision)
+        self.precision = "bfloat16" if self.policy else "float32"
         self.weights = load_weights(net, weights) if weights is not None else None
         self.preprocessing = self.weights.preprocessing if self.weights else TORCHVISION
         deepest = max(layers, key=order.index)
@@ -147,7 +180,7 @@ class FeatureExtractor:
         inputs = keras.Input((None, None, 3), name="rgb_0_1")
         x = Preprocess(self.preprocessing, name="preprocess")(inputs)
         outputs, convs = {}, []
-        for layer in _build(self.net, deepest, pooling, seed):
+        for layer in _build(self.net, deepest, pooling, seed, self.policy):
             x = layer(x)
             if isinstance(layer, keras.layers.Conv2D):
                 convs.append(layer)
@@ -180,7 +213,7 @@ class FeatureExtractor:
         """The fast path: a float32 (B, H, W, 3) tensor in [0, 1] (or a Keras input) ->
         {layer: (B, h, w, C) maps}, without the checks of calling the extractor, so it can run
         inside a `tf.function` or a training step; the caller guarantees shape and range."""
-        return dict(self.model(images, training=training))
+        return {name: tf.cast(f, tf.float32) for name, f in self.model(images, training=training).items()}
 
     def __call__(self, images: np.ndarray | tf.Tensor, training: bool = False) -> dict[str, tf.Tensor]:
         x, unbatched = as_image_batch(images)

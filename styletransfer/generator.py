@@ -94,8 +94,10 @@ def upsample_conv(x: np.ndarray | tf.Tensor, kernel: np.ndarray | tf.Tensor | ke
     One 2x2 convolution gives all four phases, which are then interleaved: the same result
     with 4/9 of the multiplications and no upsampled copy of x.
     """
+    x = tf.convert_to_tensor(x)
     h, w = tf.shape(x)[1], tf.shape(x)[2]
-    taps = tf.constant(_PHASE_TAPS)
+    kernel = tf.cast(kernel, x.dtype)  # bfloat16 layers keep float32 weights
+    taps = tf.constant(_PHASE_TAPS, x.dtype)
     phases = tf.einsum("apr,bqs,rsio->pqioab", taps, taps, kernel)
     cin, cout = kernel.shape[2], kernel.shape[3]
     q = tf.nn.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC"),

@@ -15,12 +15,13 @@ from . import checks
 from .errors import InputError
 from .pixels import MIN_SIZE
 
-__all__ = ["StylizeSettings", "TrainSettings", "DecoderSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL", "LOSS_LAYERS"]
+__all__ = ["StylizeSettings", "TrainSettings", "DecoderSettings", "OPTIMIZERS", "COLOR_MODES", "ADVERSARIAL", "LOSS_LAYERS", "PRECISIONS"]
 
 OPTIMIZERS = ("lbfgs", "adam")
 COLOR_MODES = (None, "luminance", "match")
 ADVERSARIAL = ("lsgan", "hinge")
 LOSS_LAYERS = ("gatys", "johnson")
+PRECISIONS = ("float32", "bfloat16")
 
 
 def _choice(name, value, allowed):
@@ -148,6 +149,7 @@ class DecoderSettings:
     style_weight: float = 10.0
     drawn: float = 0.75
     learning_rate: float = 1e-4
+    precision: str = "float32"
     checkpoint_every: int = 250
     sample_every: int = 500
     seed: int = 0
@@ -164,6 +166,7 @@ class DecoderSettings:
         checks.number("style_weight", self.style_weight, minimum=0)
         checks.number("drawn", self.drawn, minimum=0, maximum=1)
         checks.number("learning_rate", self.learning_rate, above=0)
+        _choice("precision", self.precision, PRECISIONS)
         checks.number("checkpoint_every", self.checkpoint_every, minimum=1, integer=True)
         checks.number("sample_every", self.sample_every, minimum=1, integer=True)
         checks.number("seed", self.seed, minimum=0, integer=True)

@@ -166,3 +166,18 @@ def test_bad_inputs_give_one_line_errors(encoder, decoder):
         with pytest.raises(InputError, match=message) as e:
             stylize_any(photo, kwargs.pop("style", style), decoder, encoder=encoder, **kwargs)
         assert "\n" not in str(e.value)
+
+
+def test_a_bfloat16_decoder_computes_what_the_float32_one_does(decoder):
+    from styletransfer.features import bfloat16_supported
+
+    if not bfloat16_supported():
+        pytest.skip("this CPU has no bfloat16 instructions")
+    half = Decoder(width=4, seed=1, precision="bfloat16")
+    half.build()
+    for a, b in zip(half.weights, decoder.weights):
+        a.assign(b)
+    x = tf.random.stateless_uniform((1, 4, 6, 512), seed=(3, 4))
+    full, low = decoder(x), half(x)
+    assert low.dtype == tf.float32 and low.shape == full.shape
+    assert float(tf.norm(low - full) / tf.norm(full - 0.5)) < 0.05

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import keras
+import tensorflow as tf
 
 import reference_nets as ref
 from helpers import smooth_image
@@ -105,3 +106,29 @@ def test_gradients_flow_to_the_input():
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(extractor(x)["block2_conv1"])
     assert float(tf.reduce_sum(tf.abs(tape.gradient(loss, x)))) > 0
+
+
+def test_bfloat16_features_are_close_to_float32_and_returned_as_float32(rng):
+    from styletransfer import features
+
+    if not features.bfloat16_supported():
+        pytest.skip("this CPU has no bfloat16 instructions")
+    image = rng.uniform(size=(1, 48, 48, 3)).astype(np.float32)
+    full = FeatureExtractor(["block2_conv1", "block3_conv1"], weights=None)
+    half = FeatureExtractor(["block2_conv1", "block3_conv1"], weights=None, precision="bfloat16")
+    assert half.precision == "bfloat16" and full.precision == "float32"
+    for name, f in full(image).items():
+        h = half(image)[name]
+        assert h.dtype == tf.float32
+        assert float(tf.norm(h - f) / tf.norm(f)) < 0.03  # bfloat16 keeps 8 bits of mantissa
+
+
+def test_bfloat16_without_cpu_support_warns_and_runs_in_float32(monkeypatch):
+    from styletransfer import features
+
+    monkeypatch.setattr(features, "bfloat16_supported", lambda: False)
+    with pytest.warns(UserWarning, match="no bfloat16"):
+        extractor = FeatureExtractor(["block1_conv1"], weights=None, precision="bfloat16")
+    assert extractor.precision == "float32" and extractor.policy is None
+    with pytest.raises(InputError, match="precision must be one of"):
+        FeatureExtractor(["block1_conv1"], weights=None, precision="float16")
