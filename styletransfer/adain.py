@@ -36,9 +36,9 @@ import numpy as np
 from ._tensorflow import keras, tf
 from . import checks, colors
 from ._atomic import atomic_path
-from .checkpoints import model_variables, optimizer_variables
+from .checkpoints import load_model_file, model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, drawn_style_batches, shorter_side, style_images
-from .errors import InputError, StyleTransferError
+from .errors import InputError
 from .features import FeatureExtractor, compute_policy
 from .generator import upsample_conv
 from .images import check_image, load_image, resize_image, save_image
@@ -143,14 +143,7 @@ class Decoder(keras.Model):
 def load_decoder(path: str | Path) -> Decoder:
     """Load a decoder saved as ``.keras`` by `train_decoder`. Raises StyleTransferError if
     the file is missing or holds no decoder."""
-    path = checks.model_file(path)
-    try:
-        model = keras.saving.load_model(path, compile=False)
-    except Exception as e:  # keras raises many types for a bad archive
-        raise StyleTransferError(f"{path}: not a saved decoder ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
-    if not isinstance(model, Decoder):
-        raise StyleTransferError(f"{path}: holds a {type(model).__name__}, not a styletransfer Decoder")
-    return model
+    return load_model_file(path, Decoder, "decoder")
 
 
 class Encoder:

@@ -24,10 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from ._tensorflow import keras, tf
+from . import checks
 from ._atomic import atomic_path
 from .errors import StyleTransferError
 
-__all__ = ["RunFolder", "model_variables", "optimizer_variables", "KEEP"]
+__all__ = ["RunFolder", "model_variables", "optimizer_variables", "load_model_file", "KEEP"]
 
 KEEP = 3  # checkpoints kept
 
@@ -62,6 +63,20 @@ def optimizer_variables(optimizer: keras.optimizers.Optimizer, model: keras.Mode
             raise StyleTransferError(f"two optimiser variables would be saved as {key}")
         named[key] = v.value
     return named
+
+
+def load_model_file(path, cls: type, what: str) -> keras.Model:
+    """The `cls` model saved as ``.keras`` at `path` (`what` names it in messages). Raises
+    InputError for a missing file or one that is not a zip archive, StyleTransferError for an
+    archive that Keras cannot load or that holds another kind of model."""
+    path = checks.model_file(path)
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as e:  # keras raises many types for a bad archive
+        raise StyleTransferError(f"{path}: not a saved {what} ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    if not isinstance(model, cls):
+        raise StyleTransferError(f"{path}: holds a {type(model).__name__}, not a styletransfer {cls.__name__}")
+    return model
 
 
 class RunFolder:

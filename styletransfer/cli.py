@@ -125,6 +125,11 @@ def _train(args):
     _stop_like_ctrl_c()
     result = train_generator(args.content, args.style, args.out, init=args.init, resume=not args.no_resume,
                              strategy=_strategy(args.strategy), **dataclasses.asdict(_train_settings(args)))
+    _report(result)
+
+
+def _report(result):
+    """Where a finished training run wrote its model, after how many steps, and its last losses."""
     if result.resumed_from:
         print(f"resumed at step {result.resumed_from}")
     last = result.history[-1] if result.history else {}
@@ -274,12 +279,7 @@ def _train_decoder(args):
     _stop_like_ctrl_c()
     result = train_decoder(args.content, args.style or None, args.out, resume=not args.no_resume, strategy=_strategy(args.strategy),
                            **dataclasses.asdict(_decoder_settings(args)))
-    if result.resumed_from:
-        print(f"resumed at step {result.resumed_from}")
-    last = result.history[-1] if result.history else {}
-    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "time"))
-    action = "wrote" if result.wrote else "worker 0 writes"
-    print(f"{action} {result.model_path} after {len(result.history)} steps ({summary})")
+    _report(result)
 
 
 def _check_lpips(args):

@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 
 from ._tensorflow import keras, tf
-from . import checks
-from .errors import InputError, StyleTransferError
+from .errors import InputError
 from .images import check_image, load_image, resize_image
 from .seeding import glorot_uniform
+from .checkpoints import load_model_file
 from .settings import TrainSettings
 from .tiling import apply_tiled
 
@@ -239,14 +239,7 @@ def load_generator(path: str | Path) -> Generator:
 
     Raises StyleTransferError if the file is missing or is not a saved generator.
     """
-    path = checks.model_file(path)
-    try:
-        model = keras.saving.load_model(path, compile=False)
-    except Exception as e:  # keras raises many types for a bad archive
-        raise StyleTransferError(f"{path}: not a saved generator ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
-    if not isinstance(model, Generator):
-        raise StyleTransferError(f"{path}: holds a {type(model).__name__}, not a styletransfer Generator")
-    return model
+    return load_model_file(path, Generator, "generator")
 
 
 def apply(generator: Generator | str | Path,

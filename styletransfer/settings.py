@@ -77,8 +77,27 @@ class StylizeSettings:
         return list(self.steps) if isinstance(self.steps, (list, tuple)) else [self.steps] * self.levels
 
 
+class _RunSettings:
+    """What the settings of a training run share: the checks of the fields every run has, and
+    which settings a resumed run may change."""
+
+    MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
+
+    def _check_run(self):
+        for name in ("steps", "batch", "width", "checkpoint_every", "sample_every"):
+            checks.number(name, getattr(self, name), minimum=1, integer=True)
+        for name in ("size", "scale"):
+            checks.number(name, getattr(self, name), minimum=MIN_SIZE, integer=True)
+        checks.number("learning_rate", self.learning_rate, above=0)
+        checks.number("seed", self.seed, minimum=0, integer=True)
+
+    def must_match(self):
+        """The settings a resumed run must share with the run that wrote the folder."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.MAY_CHANGE}
+
+
 @dataclasses.dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(_RunSettings):
     """The settings of `gan.train_generator` (see its docstring for each).
 
     A run folder can be resumed only with the same settings, except those in `MAY_CHANGE`.
@@ -105,36 +124,22 @@ class TrainSettings:
     sample_every: int = 100
     seed: int = 0
 
-    MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
-
     def __post_init__(self):
-        checks.number("steps", self.steps, minimum=1, integer=True)
-        checks.number("size", self.size, minimum=MIN_SIZE, integer=True)
-        checks.number("scale", self.scale, minimum=MIN_SIZE, integer=True)
+        self._check_run()
         if self.style_scale is not None:
             checks.number("style_scale", self.style_scale, minimum=MIN_SIZE, integer=True)
-        checks.number("batch", self.batch, minimum=1, integer=True)
-        checks.number("width", self.width, minimum=1, integer=True)
         checks.number("res_blocks", self.res_blocks, minimum=0, integer=True)
         for name in ("content_weight", "style_weight", "tv_weight", "adversarial_weight"):
             checks.number(name, getattr(self, name), minimum=0)
         _choice("adversarial", self.adversarial, ADVERSARIAL)
         _choice("layers", self.layers, LOSS_LAYERS)
-        checks.number("learning_rate", self.learning_rate, above=0)
         checks.number("disc_learning_rate", self.disc_learning_rate, above=0)
         checks.number("disc_width", self.disc_width, minimum=1, integer=True)
         checks.number("disc_depth", self.disc_depth, minimum=1, integer=True)
-        checks.number("checkpoint_every", self.checkpoint_every, minimum=1, integer=True)
-        checks.number("sample_every", self.sample_every, minimum=1, integer=True)
-        checks.number("seed", self.seed, minimum=0, integer=True)
-
-    def must_match(self):
-        """The settings a resumed run must share with the run that wrote the folder."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.MAY_CHANGE}
 
 
 @dataclasses.dataclass(frozen=True)
-class DecoderSettings:
+class DecoderSettings(_RunSettings):
     """The settings of `adain.train_decoder` (see its docstring for each).
 
     A run folder can be resumed only with the same settings, except those in `MAY_CHANGE`.
@@ -154,23 +159,9 @@ class DecoderSettings:
     sample_every: int = 500
     seed: int = 0
 
-    MAY_CHANGE = ("steps", "checkpoint_every", "sample_every")
-
     def __post_init__(self):
-        checks.number("steps", self.steps, minimum=1, integer=True)
-        checks.number("size", self.size, minimum=MIN_SIZE, integer=True)
-        checks.number("scale", self.scale, minimum=MIN_SIZE, integer=True)
+        self._check_run()
         checks.number("style_scale", self.style_scale, minimum=MIN_SIZE, integer=True)
-        checks.number("batch", self.batch, minimum=1, integer=True)
-        checks.number("width", self.width, minimum=1, integer=True)
         checks.number("style_weight", self.style_weight, minimum=0)
         checks.number("drawn", self.drawn, minimum=0, maximum=1)
-        checks.number("learning_rate", self.learning_rate, above=0)
         _choice("precision", self.precision, PRECISIONS)
-        checks.number("checkpoint_every", self.checkpoint_every, minimum=1, integer=True)
-        checks.number("sample_every", self.sample_every, minimum=1, integer=True)
-        checks.number("seed", self.seed, minimum=0, integer=True)
-
-    def must_match(self):
-        """The settings a resumed run must share with the run that wrote the folder."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.MAY_CHANGE}
