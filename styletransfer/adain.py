@@ -22,12 +22,16 @@ padding, no normalisation layers). Training minimises over its weights only
     L = |f(g(t)) - t|^2 + lambda sum_i (|mu(phi_i(g(t))) - mu(phi_i(s))|^2 + |sigma(phi_i(g(t))) - sigma(phi_i(s))|^2)
 
 with alpha = 1, phi_i the relu1_1, relu2_1, relu3_1 and relu4_1 features and |.|^2 mean
-squares (as the paper's code computes them). A photo too large to process at once is
-stylised in tiles (`styletransfer.tiling`), with the statistics of its features taken from
-a copy downscaled to the tile size, so every tile is treated alike.
+squares and lambda = 10, as in the widely used PyTorch port of the paper
+(https://github.com/naoto0804/pytorch-AdaIN); the authors' Torch code averages the content
+term but sums the style terms over channels. The paper's encoder is VGG19 up to relu4_1;
+here it is the package's VGG16. The statistics of the photo's features are those of all
+its positions, at full resolution; a photo too large to process at once is encoded tile by
+tile to sum them, then stylised in tiles (`styletransfer.tiling`), all normalised alike.
 """
 
 import dataclasses
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +45,10 @@ from .data import SAMPLES, TrainingPhotos, content_batches, drawn_style_batches,
 from .errors import InputError
 from .features import FeatureExtractor, compute_policy
 from .generator import upsample_conv
-from .images import check_image, load_image, resize_image, save_image
+from .images import check_image, load_image, save_image
 from .seeding import glorot_uniform
 from .settings import DecoderSettings
-from .tiling import apply_tiled
+from .tiling import apply_tiled, tiles
 from .training import run_training
 
 __all__ = ["adain", "channel_moments", "Decoder", "load_decoder", "Encoder", "stylize_any", "train_decoder",
@@ -56,8 +60,8 @@ EPSILON = 1e-5  # added to the variance before its square root
 GRID = 8  # the encoder pools three times: inputs are padded to a multiple of 8 px
 MIN_INPUT = 16  # smallest image side accepted
 TILE = 1024  # photos with a longer side above this are processed in tiles
-OVERLAP = 256  # the encoder and decoder each see about 90 px around a pixel
-STYLE_SIDE = 256  # style images are scaled to this shorter side, as in training (DecoderSettings.style_scale)
+OVERLAP = 256  # relu4_1 sees 30 px around a pixel, the decoder about 26 more: tiles overlap by far more
+STYLE_SIDE = 256  # style images are scaled to this shorter side, as the style files in training (DecoderSettings.style_scale)
 
 
 def channel_moments(x: tf.Tensor, mask: tf.Tensor | None = None, eps: float = EPSILON) -> tuple[tf.Tensor, tf.Tensor]:
@@ -98,8 +102,9 @@ class Decoder(keras.Model):
     with "up" a nearest-neighbour x2 upsampling (computed with the conv after it by
     `generator.upsample_conv`), reflection padding, ReLU after every conv but the last, no
     normalisation. `precision` "bfloat16" computes in bfloat16 with float32 weights (for
-    training; a saved decoder loads as float32). width w = 64 mirrors VGG16's channels (about 2.9 million parameters; Huang
-    and Belongie's decoder mirrors VGG19, which has two more convolutions). The output is not clipped (`stylize_any` clips it to [0, 1]).
+    training; a saved decoder loads as float32). width w = 64 mirrors VGG16's channels (about
+    2.9 million parameters; Huang and Belongie's decoder mirrors VGG19, which has one more
+    convolution, conv3_4, up to relu4_1: about 3.5 million). The output is not clipped (`stylize_any` clips it to [0, 1]).
     """
 
     UPSAMPLE_BEFORE = (False, True, False, False, True, False, True, False)  # per conv
@@ -147,8 +152,10 @@ def load_decoder(path: str | Path) -> Decoder:
 
 
 class Encoder:
-    """The frozen ImageNet VGG16 up to relu4_1: images (B, H, W, 3) in [0, 1] with H and W
-    multiples of 8 -> {layer of STYLE_LAYERS: features}; ``features[ENCODER_LAYER]`` is f(x)."""
+    """The frozen ImageNet VGG16 up to relu4_1: images (B, H, W, 3) in [0, 1] -> {layer of
+    STYLE_LAYERS: features}; ``features[ENCODER_LAYER]`` is f(x), H / 8 x W / 8 positions
+    (rounded down: `stylize_any` pads photos to multiples of 8 so the decoder gives back
+    their size)."""
 
     def __init__(self, extractor: FeatureExtractor | None = None, precision: str = "float32"):
         self.extractor = extractor or FeatureExtractor(STYLE_LAYERS, precision=precision)
@@ -184,10 +191,47 @@ def _decode(decoder, target, shape):
     return np.clip(decoder.decode(target)[0, :h, :w].numpy(), 0.0, 1.0)
 
 
-def _mask_at(mask, features):
-    """The mask (H, W) resized (area-averaged) to the feature map's positions, as (1, h, w, 1)."""
-    padded, _ = _padded(mask[..., None])
-    return tf.image.resize(padded[None], (int(features.shape[1]), int(features.shape[2])), method="area")
+def _cell_means(weights):
+    """(H, W) pixel weights averaged over each 8 x 8 cell (one feature position of relu4_1) ->
+    (1, ceil(H / 8), ceil(W / 8), 1) float32."""
+    padded, _ = _padded(np.asarray(weights, np.float32)[..., None])
+    h, w = padded.shape[0] // GRID, padded.shape[1] // GRID
+    return padded.reshape(h, GRID, w, GRID).mean(axis=(1, 3))[None, ..., None]
+
+
+def _core_spans(starts, size, length):
+    """Along one axis, the part of each tile that counts toward the photo's statistics: the
+    tiles cut at the middle of each overlap (on the grid), so every pixel counts once, far
+    from the edges of the tile that counts it."""
+    cuts = [GRID * round((a + size + b) / 2 / GRID) for a, b in zip(starts, starts[1:])]
+    return list(zip([0] + cuts, cuts + [length]))
+
+
+def _photo_moments(encoder, photo, regions, tile, overlap):
+    """[(mu, sigma)] of f(photo) per channel over all its positions, weighted by each of
+    `regions` ((H, W) weights; None: every position alike), computed exactly, tile by tile
+    over the tiles' cores, so memory stays bounded. Also returns f(photo) when the photo is
+    one tile (else None), so it is not encoded twice."""
+    h, w = photo.shape[:2]
+    (ys, th), (xs, tw) = tiles(h, tile, overlap, GRID), tiles(w, tile, overlap, GRID)
+    sums = [[0.0, 0.0, 0.0] for _ in regions]  # sum of weights, of weight x f, of weight x f^2
+    for y, (y0, y1) in zip(ys, _core_spans(ys, th, h)):
+        for x, (x0, x1) in zip(xs, _core_spans(xs, tw, w)):
+            features = _encode(encoder, photo[y:y + th, x:x + tw])
+            core = features.numpy()[0, (y0 - y) // GRID:-(-(y1 - y) // GRID), (x0 - x) // GRID:-(-(x1 - x) // GRID)]
+            core = core.astype(np.float64)
+            for total, region in zip(sums, regions):
+                weight = np.ones(core.shape[:2] + (1,)) if region is None else _cell_means(region[y0:y1, x0:x1])[0]
+                total[0] += weight.sum()
+                total[1] += (weight * core).sum(axis=(0, 1))
+                total[2] += (weight * core ** 2).sum(axis=(0, 1))
+    moments = []
+    for count, first, second in sums:
+        mean = first / max(count, 1e-12)  # an empty region: mean 0, variance 0
+        var = np.maximum(second / max(count, 1e-12) - mean ** 2, 0.0)
+        moments.append((tf.constant(mean.reshape(1, 1, 1, -1), tf.float32),
+                        tf.constant(np.sqrt(var + EPSILON).reshape(1, 1, 1, -1), tf.float32)))
+    return moments, (features if len(ys) == len(xs) == 1 else None)
 
 
 def _target(features, style_moments, weights, alpha, content_moments, mask):
@@ -237,7 +281,8 @@ def stylize_any(content, style, decoder: "Decoder | str | Path", *, alpha: float
             where the mask is 1, the second where it is 0.
         style_side: style images are scaled to this shorter side (the decoder's training scale).
         tile, overlap: photos with a longer side above `tile` are processed in tiles of at most
-            tile x tile px overlapping by `overlap` px, so memory stays bounded.
+            tile x tile px overlapping by `overlap` px, so memory stays bounded; the statistics
+            of the photo's features are summed over the tiles, so they are those of the whole.
         encoder: the VGG16 encoder (built with the ImageNet weights when None).
 
     Returns the (H, W, 3) float32 result in [0, 1]. Raises InputError / ImageError for bad
@@ -277,21 +322,16 @@ def stylize_any(content, style, decoder: "Decoder | str | Path", *, alpha: float
         style_arrays = [colors.match_color(s, photo) for s in style_arrays]
     style_moments = [channel_moments(_encode(encoder, shorter_side(s, style_side))) for s in style_arrays]
 
-    whole = photo if max(photo.shape[:2]) <= tile else resize_image(photo, max_side=tile)
-    features = _encode(encoder, whole)
-    if mask is None:
-        content_moments = channel_moments(features)
-    else:
-        inside = _mask_at(mask if whole is photo else resize_image(mask[..., None], size=whole.shape[:2])[..., 0], features)
-        content_moments = [channel_moments(features, inside), channel_moments(features, 1.0 - inside)]
+    moments, features = _photo_moments(encoder, photo, [None] if mask is None else [mask, 1.0 - mask], tile, overlap)
+    content_moments = moments[0] if mask is None else moments
 
-    def process(part, mask_part=None):
-        f = _encode(encoder, part)
-        m = None if mask_part is None else _mask_at(mask_part, f)
+    def process(part, mask_part=None, f=None):
+        f = _encode(encoder, part) if f is None else f
+        m = None if mask_part is None else tf.constant(_cell_means(mask_part))
         return _decode(decoder, _target(f, style_moments, weights, alpha, content_moments, m), part.shape[:2])
 
-    if max(photo.shape[:2]) <= tile:
-        return process(photo, mask)
+    if features is not None:  # one tile: encoded already
+        return process(photo, mask, features)
     if mask is None:
         return apply_tiled(process, photo, tile, overlap, GRID)
     stacked = np.concatenate([photo, mask[..., None]], axis=-1)  # the photo and its mask tiled together
@@ -393,6 +433,11 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
             `gan.train_generator`.
         extractor: the encoder's network (default: ImageNet VGG16 with `STYLE_LAYERS`).
 
+    What differs from the paper's training, for a CPU: 128-px crops of photos and styles at
+    about 256 px (theirs: 256 of 512), a constant learning rate, about 10 thousand steps
+    (theirs: 160 thousand, with MS-COCO photos and WikiArt paintings), and styles mostly
+    drawn procedurally.
+
     Defaults are those of `settings.DecoderSettings`. Ctrl-C writes a checkpoint, then raises
     KeyboardInterrupt. Raises ImageError / InputError for bad inputs, StyleTransferError for a
     folder of a run with other settings or an unreadable checkpoint.
@@ -413,8 +458,7 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
     photos = TrainingPhotos(content, size, scale)
     styles = [] if style is None else style_images(style, size, style_scale)
     identity = {**settings.must_match(), "content": [str(Path(c).resolve()) for c in _as_list_of_paths(content)],
-                "style": None if style is None else [str(Path(s).resolve()) if isinstance(s, (str, Path)) else "array"
-                                                      for s in _as_list_of_paths(style)]}
+                "style": None if style is None else [_source_identity(s) for s in _as_list_of_paths(style)]}
 
     def batches(first):
         return tf.data.Dataset.zip(content_batches(photos, batch, seed, first, steps),
@@ -437,4 +481,11 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
 
 
 def _as_list_of_paths(sources):
-    return [sources] if isinstance(sources, (str, Path)) else list(sources)
+    return [sources] if isinstance(sources, (str, Path, np.ndarray)) else list(sources)
+
+
+def _source_identity(source):
+    """What a resumed run must find again: a file's full path, or an array's contents (a hash)."""
+    if isinstance(source, (str, Path)):
+        return str(Path(source).resolve())
+    return "array " + hashlib.sha1(np.ascontiguousarray(source).tobytes()).hexdigest()
