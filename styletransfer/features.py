@@ -213,7 +213,10 @@ class FeatureExtractor:
         """The fast path: a float32 (B, H, W, 3) tensor in [0, 1] (or a Keras input) ->
         {layer: (B, h, w, C) maps}, without the checks of calling the extractor, so it can run
         inside a `tf.function` or a training step; the caller guarantees shape and range."""
-        return {name: tf.cast(f, tf.float32) for name, f in self.model(images, training=training).items()}
+        outputs = dict(self.model(images, training=training))
+        if self.policy is None:
+            return outputs
+        return {name: keras.ops.cast(f, "float32") for name, f in outputs.items()}  # also for a Keras input
 
     def __call__(self, images: np.ndarray | tf.Tensor, training: bool = False) -> dict[str, tf.Tensor]:
         x, unbatched = as_image_batch(images)

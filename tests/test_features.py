@@ -121,6 +121,8 @@ def test_bfloat16_features_are_close_to_float32_and_returned_as_float32(rng):
         h = half(image)[name]
         assert h.dtype == tf.float32
         assert float(tf.norm(h - f) / tf.norm(f)) < 0.03  # bfloat16 keeps 8 bits of mantissa
+    symbolic = half.maps(keras.Input((None, None, 3)))   # as a Keras functional model's input
+    assert all(t.dtype == "float32" for t in symbolic.values())
 
 
 def test_bfloat16_without_cpu_support_warns_and_runs_in_float32(monkeypatch):
