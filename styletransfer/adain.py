@@ -39,7 +39,6 @@ import numpy as np
 
 from ._tensorflow import keras, tf
 from . import checks, colors
-from ._atomic import atomic_path
 from .checkpoints import load_model_file, model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, drawn_style_batches, shorter_side, style_images
 from .errors import InputError
@@ -469,13 +468,10 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
     with strategy.scope():
         encoder = Encoder(extractor, precision=precision)
         trainer = DecoderTrainer(settings, encoder, (sample_photos, sample_styles))
-    run = run_training(trainer, batches, run_dir, identity, steps=steps,
-                       checkpoint_every=checkpoint_every, sample_every=sample_every, strategy=strategy, resume=resume,
-                       progress=progress, desc="train decoder")
     model_path = run_dir / "decoder.keras"
-    if run.wrote:
-        with atomic_path(model_path) as tmp:
-            trainer.decoder.save(tmp)
+    run = run_training(trainer, batches, run_dir, identity, steps=steps, checkpoint_every=checkpoint_every,
+                       sample_every=sample_every, strategy=strategy, model=trainer.decoder, model_path=model_path,
+                       resume=resume, progress=progress, desc="train decoder")
     return DecoderResult(trainer.decoder, run.history, run_dir, model_path, settings,
                          {str(p): r for p, r in photos.skipped.items()}, run.resumed_from, run.wrote)
 

@@ -34,7 +34,6 @@ import numpy as np
 
 from ._tensorflow import keras, tf
 from . import checks, optimize
-from ._atomic import atomic_path
 from .adversarial import PatchDiscriminator, discriminator_loss, generator_adversarial_loss
 from .checkpoints import model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, style_images, training_batches
@@ -226,13 +225,10 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
         trainer = Trainer(settings, styles, extractor, samples)
         if start is not None:
             copy_weights(start, trainer.generator)
+    model_path = run_dir / "generator.keras"
     run = run_training(trainer, lambda first: training_batches(photos, styles, batch, seed, first, steps), run_dir, identity,
                        steps=steps, checkpoint_every=checkpoint_every, sample_every=sample_every, strategy=strategy,
-                       resume=resume, progress=progress)
-    model_path = run_dir / "generator.keras"
-    if run.wrote:
-        with atomic_path(model_path) as tmp:
-            trainer.generator.save(tmp)
+                       model=trainer.generator, model_path=model_path, resume=resume, progress=progress)
     return TrainResult(trainer.generator, run.history, run_dir, model_path, settings,
                        {str(p): r for p, r in photos.skipped.items()}, run.resumed_from, run.wrote)
 

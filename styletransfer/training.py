@@ -26,7 +26,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ._tensorflow import tf
+from ._tensorflow import keras, tf
+from ._atomic import atomic_path
 from .checkpoints import RunFolder
 from .errors import StyleTransferError
 
@@ -46,9 +47,10 @@ class Run:
 
 
 def run_training(trainer, batches: Callable[[int], tf.data.Dataset], run_dir: Path, identity: dict, *, steps: int,
-                 checkpoint_every: int, sample_every: int, strategy: tf.distribute.Strategy, resume: bool = True,
-                 progress: bool = True, desc: str = "train") -> Run:
-    """Train `trainer` (see the module doc) up to `steps`, in `run_dir`.
+                 checkpoint_every: int, sample_every: int, strategy: tf.distribute.Strategy, model: keras.Model,
+                 model_path: Path, resume: bool = True, progress: bool = True, desc: str = "train") -> Run:
+    """Train `trainer` (see the module doc) up to `steps`, in `run_dir`, then save `model` (the
+    trained network) to `model_path`, atomically, from the process that writes the run folder.
 
     `batches(start)` returns the dataset of the batches for steps start .. steps - 1 (each
     element a tuple, the arguments of `replica_step`); `identity` is what a resumed run must
@@ -91,4 +93,7 @@ def run_training(trainer, batches: Callable[[int], tf.data.Dataset], run_dir: Pa
     finally:
         bar.close()
         folder.close()
+    if writer:
+        with atomic_path(model_path) as tmp:
+            model.save(tmp)
     return Run(history, resumed_from, writer)
