@@ -61,7 +61,8 @@ def _stylize_settings(args):
     """The command's `StylizeSettings` (checked); the rest keep their defaults."""
     return StylizeSettings(size=args.size, max_side=args.max_side, steps=args.steps, optimizer=args.optimizer,
                            levels=args.levels, content_weight=args.content_weight, style_weight=args.style_weight,
-                           tv_weight=args.tv_weight, preserve_colors=args.preserve_colors, seed=args.seed)
+                           tv_weight=args.tv_weight, preserve_colors=args.preserve_colors, seed=args.seed,
+                           tol=None if args.tol == 0 else args.tol, window=args.window, precision=args.precision)
 
 
 def _train_settings(args):
@@ -79,20 +80,37 @@ def _check_stylize(args):
     checks.style_blend(args.blend, len(args.styles))
     checks.writable_file(args.output, tuple(images.SAVE_FORMATS))
     checks.not_an_input(args.output, [args.content, *args.styles], args.overwrite)
+    checks.number("--preview-every", args.preview_every, minimum=1, integer=True)
+    if args.preview:
+        checks.writable_file(args.preview, tuple(images.SAVE_FORMATS))
+        checks.not_an_input(args.preview, [args.content, *args.styles, args.output], args.overwrite)
 
 
 def _stylize(args):
     from . import images
     from .optimize import stylize
 
+    preview = None
+    if args.preview:
+        def preview(step, losses, image):
+            images.save_image(args.preview, image)
+
     result = stylize(args.content, args.styles, style_blend=args.blend, init=args.init, mask=args.mask, net=args.net,
-                     **dataclasses.asdict(_stylize_settings(args)))
+                     callback=preview, callback_every=args.preview_every, **dataclasses.asdict(_stylize_settings(args)))
     images.save_image(args.output, result.image)
-    last = result.history[-1] if result.history else {"total": float("nan")}
-    if result.stopped:
-        print(f"stopped early: {result.stopped}", file=sys.stderr)
-    print(f"wrote {args.output} ({result.image.shape[1]}x{result.image.shape[0]} px, {len(result.history)} steps, "
-          f"final loss {last['total']:.4g}, {result.wall_time:.1f} s)")
+    print(f"wrote {args.output} ({result.image.shape[1]}x{result.image.shape[0]} px): {_stylize_summary(result)}")
+
+
+def _stylize_summary(result):
+    """Where a run's time went, in one line: steps, seconds before the first step and per step, why it ended."""
+    steps = len(result.history)
+    if not steps:
+        return f"no steps in {result.wall_time:.1f} s, {result.stopped}"
+    first = result.history[0]["time"]
+    per_step = (result.history[-1]["time"] - first) / (steps - 1) if steps > 1 else first
+    why = result.stopped or f"ran all {steps} steps"
+    return (f"{steps} steps in {result.wall_time:.1f} s ({first:.1f} s to the first step, then {per_step:.2f} s per step, "
+            f"{result.settings['precision']}); {why}")
 
 
 def _check_train(args):
@@ -345,7 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mask", help="grey image: white = stylise, black = keep the photo")
     p.add_argument("--net", choices=("vgg16", "vgg19"), default="vgg16")
     p.add_argument("--seed", type=int, default=StylizeSettings.seed)
-    p.add_argument("--overwrite", action="store_true", help="allow -o to name one of the input files")
+    p.add_argument("--tol", type=float, default=StylizeSettings.tol,
+                   help="stop once the loss falls by less than this fraction over --window steps (0: run every step; "
+                        "default %(default)s)")
+    p.add_argument("--window", type=int, default=StylizeSettings.window, help="steps of the --tol test (default %(default)s)")
+    p.add_argument("--precision", choices=PRECISIONS, default=StylizeSettings.precision,
+                   help="bfloat16 runs the network faster where the CPU supports it (default %(default)s)")
+    p.add_argument("--preview", help="write the current image here every --preview-every steps, to watch a long run")
+    p.add_argument("--preview-every", type=int, default=10, help="(default %(default)s)")
+    p.add_argument("--overwrite", action="store_true", help="allow -o or --preview to name one of the input files")
     p.set_defaults(check=_check_stylize, run=_stylize)
 
     p = commands.add_parser("train", help="train a feed-forward generator for one style (or a style collection)")

@@ -141,6 +141,14 @@ class _Stop(Exception):
         self.image, self.warn = image, warn
 
 
+class _Converged(Exception):
+    """Ends a level whose loss stopped falling (see `tol`): `image` is its best image."""
+
+    def __init__(self, message, image):
+        super().__init__(message)
+        self.image = image
+
+
 def stylize(content, style, *, style_blend=None, size: int | None = StylizeSettings.size,
             max_side: int | None = StylizeSettings.max_side, steps: int | tuple = StylizeSettings.steps,
             optimizer: str = StylizeSettings.optimizer, learning_rate: float = StylizeSettings.learning_rate,
@@ -149,8 +157,9 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
             content_layers: dict | None = None, style_layers: dict | None = None,
             preserve_colors: str | None = StylizeSettings.preserve_colors, mask=None, net: str = "vgg16",
             weights="imagenet", pooling: str = StylizeSettings.pooling, seed: int = StylizeSettings.seed,
-            max_seconds: float | None = StylizeSettings.max_seconds, callback=None, callback_every: int = 10,
-            progress: bool = True, extractor: FeatureExtractor | None = None) -> "StylizeResult":
+            max_seconds: float | None = StylizeSettings.max_seconds, tol: float | None = StylizeSettings.tol,
+            window: int = StylizeSettings.window, precision: str = StylizeSettings.precision, callback=None,
+            callback_every: int = 10, progress: bool = True, extractor: FeatureExtractor | None = None) -> "StylizeResult":
     """Stylise `content` with `style` by optimising pixels; returns a `StylizeResult`.
 
     Args:
@@ -176,6 +185,13 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
         max_seconds: stop after the first step that ends this many seconds after the start
             (None: run every step); `result.stopped` then says so. Compares optimisers at
             equal wall time.
+        tol, window: a level ends early once its loss fell by less than the fraction `tol`
+            over the last `window` steps, (L[n - window] - L[n]) / L[n - window] < tol; the
+            last level ending so ends the run and `result.stopped` says after how many steps.
+            None runs every step.
+        precision: "float32" or "bfloat16" (the feature network computes in bfloat16; the
+            loss, its gradient and the pixels stay float32). A CPU without bfloat16 gets a
+            warning and float32.
         callback: called as callback(step, losses, image) every `callback_every` steps.
         progress: show a tqdm progress bar with the current losses.
 
@@ -186,7 +202,8 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
     options = StylizeSettings(size=size, max_side=max_side, steps=tuple(steps) if isinstance(steps, list) else steps,
                               optimizer=optimizer, learning_rate=learning_rate, levels=levels,
                               content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
-                              preserve_colors=preserve_colors, pooling=pooling, seed=seed, max_seconds=max_seconds)
+                              preserve_colors=preserve_colors, pooling=pooling, seed=seed, max_seconds=max_seconds,
+                              tol=tol, window=window, precision=precision)
     checks.style_blend(style_blend, len(style) if isinstance(style, (list, tuple)) else 1)
     content = _as_image(content, "content", max_side)
     styles = [_as_image(s, "style", None) for s in (style if isinstance(style, (list, tuple)) else [style])]
@@ -199,7 +216,8 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
     content_layers = dict(content_layers or CONTENT_LAYERS)
     style_layers = dict(style_layers or STYLE_LAYERS)
     if extractor is None:
-        extractor = FeatureExtractor(list(content_layers) + list(style_layers), net=net, weights=weights, pooling=pooling)
+        extractor = FeatureExtractor(list(content_layers) + list(style_layers), net=net, weights=weights, pooling=pooling,
+                                     precision=precision)
     mask_image = _mask(mask, content.shape[:2])
 
     original_content = content
@@ -213,7 +231,8 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
                     levels=levels, init=init if isinstance(init, str) else "image", content_weight=content_weight,
                     style_weight=style_weight, tv_weight=tv_weight, content_layers=content_layers,
                     style_layers=style_layers, style_blend=blend.tolist(), preserve_colors=preserve_colors,
-                    mask=mask is not None, net=net, pooling=pooling, seed=seed)
+                    mask=mask is not None, net=net, pooling=pooling, seed=seed, tol=tol, window=window,
+                    precision=extractor.precision)
     x = _initial(init, content, seed)
     history, stopped = [], None
     bar = tqdm(total=sum(step_counts), disable=not progress, desc="stylize")
@@ -228,6 +247,7 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
                 None if mask_image is None else resize_image(np.repeat(mask_image[..., None], 3, -1), size=hw)[..., 0])
             x = resize_image(x, size=hw)
             best = {"loss": math.inf, "image": x}  # the best image at this level's resolution
+            totals = []  # this level's losses, for the convergence test
 
             def record(image, total, parts):
                 nonlocal step
@@ -246,9 +266,19 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
                     callback(step, losses, np.asarray(stylizer.composite(image[None])[0]))
                 if max_seconds is not None and elapsed >= max_seconds:
                     raise _Stop(f"stopped at the time limit of {max_seconds:g} s after {step} steps", image, warn=False)
+                totals.append(losses["total"])
+                if (tol is not None and window < len(totals) < n_steps
+                        and totals[-window - 1] - totals[-1] < tol * abs(totals[-window - 1])):
+                    raise _Converged(f"converged after {step} steps: the loss fell by less than {tol:g} of itself "
+                                     f"over the last {window} steps", best["image"])
 
             run = _run_lbfgs if optimizer == "lbfgs" else _run_adam
-            x = run(stylizer, x, n_steps, learning_rate, record)
+            try:
+                x = run(stylizer, x, n_steps, learning_rate, record)
+            except _Converged as e:
+                x = e.image
+                if level == len(step_counts) - 1:
+                    stopped = str(e)
     except _Stop as e:
         stopped, x = str(e), e.image
         if e.warn:

@@ -49,6 +49,9 @@ class StylizeSettings:
     pooling: str = "max"
     seed: int = 0
     max_seconds: float | None = None
+    tol: float | None = None
+    window: int = 20
+    precision: str = "float32"
 
     def __post_init__(self):
         if self.size is not None:
@@ -70,6 +73,10 @@ class StylizeSettings:
         checks.number("seed", self.seed, minimum=0, integer=True)
         if self.max_seconds is not None:
             checks.number("max_seconds", self.max_seconds, above=0)
+        if self.tol is not None:
+            checks.number("tol", self.tol, minimum=0, maximum=1)
+        checks.number("window", self.window, minimum=1, integer=True)
+        _choice("precision", self.precision, PRECISIONS)
 
     @property
     def step_counts(self):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -242,3 +244,73 @@ def test_lbfgs_stops_at_a_nan_loss_with_the_best_image(pair, extractor, monkeypa
         result = run(pair, extractor, optimizer="lbfgs", steps=20)
     assert result.stopped and 0 < len(result.history) < 20
     assert all(np.isfinite(h["total"]) for h in result.history) and np.all(np.isfinite(result.image))
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_convergence_stops_when_the_loss_falls_by_less_than_tol_over_the_window(pair, extractor, optimizer):
+    full = run(pair, extractor, optimizer=optimizer, steps=60)
+    totals = np.array([h["total"] for h in full.history])
+    window = 5
+    falls = (totals[:-window] - totals[window:]) / totals[:-window]
+    tol = float(np.round(np.quantile(falls, 0.25), 4))  # met somewhere in the run, not everywhere
+    expected = next(n for n in range(window, len(totals)) if totals[n - window] - totals[n] < tol * totals[n - window]) + 1
+    early = run(pair, extractor, optimizer=optimizer, steps=60, tol=tol, window=window)
+    assert len(early.history) == expected < 60  # the same steps as the full run up to the first step that meets the test
+    assert early.stopped == f"converged after {expected} steps: the loss fell by less than {tol:g} of itself over the last 5 steps"
+    assert np.allclose([h["total"] for h in early.history], totals[:expected], rtol=1e-4)
+    assert full.stopped is None and run(pair, extractor, optimizer=optimizer, steps=12, tol=0.0).stopped is None
+
+
+def test_convergence_ends_a_coarse_level_and_goes_on_to_the_next(pair, extractor):
+    result = run(pair, extractor, optimizer="adam", levels=2, steps=(40, 3), tol=0.5, window=2)
+    levels = [h["level"] for h in result.history]
+    assert levels.count(0) < 40 and levels.count(1) == 3 and result.stopped is None
+    assert result.image.shape == (SIZE, SIZE, 3)
+
+
+def test_bfloat16_stylize_computes_the_features_in_bfloat16_and_keeps_the_pixels_float32(pair, monkeypatch):
+    from styletransfer import features
+
+    if not features.bfloat16_supported():
+        pytest.skip("this CPU has no bfloat16 instructions")
+    full = stylize(pair[0], pair[1], steps=5, progress=False, optimizer="adam")
+    half = stylize(pair[0], pair[1], steps=5, progress=False, optimizer="adam", precision="bfloat16")
+    assert half.settings["precision"] == "bfloat16" and full.settings["precision"] == "float32"
+    assert half.image.dtype == np.float32
+    f, h = np.array([x["total"] for x in full.history]), np.array([x["total"] for x in half.history])
+    assert np.all(np.abs(h - f) < 0.05 * f)  # bfloat16 keeps 8 bits of mantissa
+    assert np.abs(half.image - full.image).max() > 0  # it did compute in another precision
+    monkeypatch.setattr(features, "bfloat16_supported", lambda: False)
+    with pytest.warns(UserWarning, match="no bfloat16"):
+        fallback = stylize(pair[0], pair[1], steps=1, progress=False, precision="bfloat16")
+    assert fallback.settings["precision"] == "float32"
+    with pytest.raises(InputError, match="precision must be one of"):
+        stylize(pair[0], pair[1], precision="float16")
+
+
+def test_cli_preview_tol_precision_and_summary_line(pair, tmp_path, capsys, imagenet, monkeypatch):
+    import styletransfer.images as images_module
+
+    save_image(tmp_path / "content.png", pair[0])
+    save_image(tmp_path / "style.png", pair[1])
+    out, preview = tmp_path / "result.png", tmp_path / "watch.png"
+    written = []
+    real = images_module.save_image
+    monkeypatch.setattr(images_module, "save_image", lambda path, image, **k: written.append(Path(path).name) or real(path, image, **k))
+    code = main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out), "--steps", "7",
+                 "--optimizer", "adam", "--preview", str(preview), "--preview-every", "3"])
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert code == 0 and written == ["watch.png", "watch.png", "result.png"]
+    assert np.asarray(Image.open(preview)).shape == (SIZE, SIZE, 3)
+    assert line.startswith(f"wrote {out} ({SIZE}x{SIZE} px): 7 steps in ") and line.endswith("float32); ran all 7 steps")
+    assert main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out), "--steps", "200",
+                 "--tol", "0.5", "--window", "2"]) == 0
+    assert "; converged after " in capsys.readouterr().out
+    for bad, message in ([["--preview", str(tmp_path / "p.xyz")], "unknown suffix '.xyz'"],
+                         [["--preview", str(tmp_path / "content.png")], "is also an input"],
+                         [["--tol", "-1"], "tol must be"], [["--preview-every", "0"], "--preview-every must be"]):
+        code = main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out), "--steps", "1", *bad])
+        assert code == 1 and message in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["stylize", str(tmp_path / "content.png"), str(tmp_path / "style.png"), "-o", str(out), "--precision", "float16"])
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
