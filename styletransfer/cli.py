@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-side", type=int, default=StylizeSettings.max_side,
                    help="larger photos are downscaled (default %(default)s)")
     p.add_argument("--steps", type=int, default=StylizeSettings.steps,
-                   help="optimisation steps per pyramid level (default %(default)s)")
+                   help="at most this many optimisation steps per pyramid level (default %(default)s; --tol stops sooner)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=StylizeSettings.optimizer)
     p.add_argument("--levels", type=int, default=StylizeSettings.levels,
                    help="coarse-to-fine pyramid levels (default %(default)s)")

@@ -49,8 +49,8 @@ class StylizeSettings:
     pooling: str = "max"
     seed: int = 0
     max_seconds: float | None = None
-    tol: float | None = None
-    window: int = 20
+    tol: float | None = 0.02
+    window: int = 10
     precision: str = "float32"
 
     def __post_init__(self):

@@ -73,7 +73,7 @@ class StylizePanel:
                                   callback=self._show, callback_every=self.preview_every, progress=False,
                                   **self.options)
             self._show(len(self.result.history), self.result.history[-1], self.result.image)
-            self.status.value += f" (done in {self.result.wall_time:.1f} s)"
+            self.status.value += f" (done in {self.result.wall_time:.1f} s{'; ' + self.result.stopped if self.result.stopped else ''})"
         except Exception as e:  # shown in the panel: a button callback has nowhere else to report
             self.status.value = f"error: {e}"
         finally:

@@ -12,6 +12,7 @@ from styletransfer.errors import ImageError, InputError
 from styletransfer.features import FeatureExtractor
 from styletransfer.images import save_image
 from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, stylize
+from styletransfer.settings import StylizeSettings
 
 SIZE = 48
 
@@ -31,7 +32,7 @@ def pair():
 
 
 def run(pair, extractor, **kwargs):
-    options = dict(steps=8, progress=False, extractor=extractor)
+    options = dict(steps=8, progress=False, extractor=extractor, tol=None)  # every step, unless a test sets tol
     return stylize(pair[0], pair[1], **{**options, **kwargs})
 
 
@@ -259,6 +260,12 @@ def test_convergence_stops_when_the_loss_falls_by_less_than_tol_over_the_window(
     assert early.stopped == f"converged after {expected} steps: the loss fell by less than {tol:g} of itself over the last 5 steps"
     assert np.allclose([h["total"] for h in early.history], totals[:expected], rtol=1e-4)
     assert full.stopped is None and run(pair, extractor, optimizer=optimizer, steps=12, tol=0.0).stopped is None
+
+
+def test_by_default_a_run_stops_when_converged(pair, extractor):
+    result = stylize(pair[0], pair[1], progress=False, extractor=extractor)
+    assert (result.settings["tol"], result.settings["window"]) == (StylizeSettings.tol, StylizeSettings.window)
+    assert result.stopped.startswith(f"converged after {len(result.history)} steps") and len(result.history) < 300
 
 
 def test_convergence_ends_a_coarse_level_and_goes_on_to_the_next(pair, extractor):
