@@ -49,7 +49,7 @@ import tensorflow as tf
 from styletransfer import images, metrics, weights
 from styletransfer.features import FeatureExtractor
 from styletransfer.losses import PerceptualLoss, blended_gram_targets
-from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, stylize
+from styletransfer.optimize import CONTENT_LAYERS, STYLE_LAYERS, converged, stylize
 from styletransfer.settings import StylizeSettings
 
 PAIRS = {"bundled": ("data/contents/chelsea.jpg", "data/styles/strokes.jpg"),
@@ -158,8 +158,8 @@ def per_step_times(size, rounds, steps=12):
                 step()
             seconds[name].append((time.perf_counter() - start) / steps)
         for name, options in ours.items():
-            times = [h["time"] for h in stylize(content, style, steps=steps + 1, progress=False, **options).history]
-            seconds[name].append((times[-1] - times[0]) / steps)
+            times = [h["time"] for h in stylize(content, style, steps=steps + 1, tol=None, progress=False, **options).history]
+            seconds[name].append((times[-1] - times[0]) / (len(times) - 1))
     return {name: float(np.median(s)) for name, s in seconds.items()}
 
 
@@ -228,8 +228,7 @@ def choose(tols=(0.1, 0.05, 0.02, 0.01, 0.005), windows=(5, 10, 20)):
                   + (f"step {first[0]}, {first[1]:.1f} s ({first[1] / loop_seconds:.2f})" if first else "no checked step"))
             for window in windows:
                 for tol in tols:
-                    stop = next((n for n in range(window + 1, len(totals))
-                                 if totals[n - window - 1] - totals[n - 1] < tol * abs(totals[n - window - 1])), len(totals))
+                    stop = next((n for n in range(1, len(totals)) if converged(totals[:n], tol, window)), len(totals))
                     d, lp = measures(taken[stop - 1][1], content, style)
                     print(f"         window {window:2d}, tol {tol:<6g} stops at step {stop:3d}, {times[stop - 1]:5.1f} s "
                           f"({times[stop - 1] / loop_seconds:.2f}): style distance {d:.3f}, LPIPS {lp:.3f}, "

@@ -51,7 +51,7 @@ from .images import check_file, check_image, load_image, resize_image
 from .losses import PerceptualLoss, blended_gram_targets
 from .settings import StylizeSettings
 
-__all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer"]
+__all__ = ["stylize", "StylizeResult", "CONTENT_LAYERS", "STYLE_LAYERS", "Stylizer", "converged"]
 
 CONTENT_LAYERS = {"block4_conv2": 1.0}
 STYLE_LAYERS = {"block1_conv1": 1.0, "block2_conv1": 1.0, "block3_conv1": 1.0, "block4_conv1": 1.0, "block5_conv1": 1.0}
@@ -140,6 +140,12 @@ class _Stop(Exception):
     def __init__(self, message, image, warn):
         super().__init__(message)
         self.image, self.warn = image, warn
+
+
+def converged(totals: list[float], tol: float, window: int) -> bool:
+    """The convergence test on a level's losses so far, L[0] .. L[n]: they fell by less than the
+    fraction `tol` over the last `window` steps, L[n - window] - L[n] < tol * |L[n - window]|."""
+    return len(totals) > window and totals[-window - 1] - totals[-1] < tol * abs(totals[-window - 1])
 
 
 class _Converged(Exception):
@@ -269,8 +275,7 @@ def stylize(content, style, *, style_blend=None, size: int | None = StylizeSetti
                 if max_seconds is not None and elapsed >= max_seconds:
                     raise _Stop(f"stopped at the time limit of {max_seconds:g} s after {step} steps", image, warn=False)
                 totals.append(losses["total"])
-                if (tol is not None and window < len(totals) < n_steps
-                        and totals[-window - 1] - totals[-1] < tol * abs(totals[-window - 1])):
+                if tol is not None and len(totals) < n_steps and converged(totals, tol, window):
                     raise _Converged(f"converged after {step} steps: the loss fell by less than {tol:g} of itself "
                                      f"over the last {window} steps", best["image"])
 
