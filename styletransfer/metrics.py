@@ -135,12 +135,10 @@ def similarity_matrix(a: np.ndarray | tf.Tensor, b: np.ndarray | tf.Tensor, metr
         a = a / tf.maximum(tf.norm(a, axis=1, keepdims=True), 1e-12)
         b = b / tf.maximum(tf.norm(b, axis=1, keepdims=True), 1e-12)
         return tf.matmul(a, b, transpose_b=True)
-    squared = (
-        tf.reduce_sum(a * a, axis=1)[:, None]
-        - 2.0 * tf.matmul(a, b, transpose_b=True)
-        + tf.reduce_sum(b * b, axis=1)[None, :]
-    )
-    return tf.sqrt(tf.maximum(squared, 0.0) / tf.cast(tf.shape(a)[1], tf.float32))
+    # The differences themselves, row by row, not |a|^2 - 2 a.b + |b|^2: with the large
+    # entries of deep Gram matrices that expansion loses float32 precision, and an image came
+    # out at a distance above zero from itself.
+    return tf.stack([tf.sqrt(tf.reduce_mean(tf.square(b - row), axis=1)) for row in tf.unstack(a)])
 
 
 def set_similarity(extractor: FeatureExtractor, a_images: Sequence[np.ndarray | tf.Tensor],

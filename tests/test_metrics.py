@@ -89,6 +89,13 @@ def test_similarity_matrix_matches_pairwise_loop(rng, metric):
     np.testing.assert_allclose(metrics.similarity_matrix(a, b, metric), expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "gram"])
+def test_an_item_is_at_distance_zero_from_itself_even_with_large_entries(rng, metric):
+    a = (1000.0 + rng.normal(size=(3, 8, 8, 16))).astype(np.float32)  # Gram entries about 1e6
+    d = metrics.similarity_matrix(a, a, metric).numpy()
+    assert np.all(np.diag(d) == 0.0) and d[~np.eye(3, dtype=bool)].min() > 0
+
+
 def test_similarity_matrix_rejects_bad_input(rng):
     with pytest.raises(InputError, match="unknown metric"):
         metrics.similarity_matrix(np.ones((1, 4)), np.ones((1, 4)), "manhattan")
