@@ -14,6 +14,7 @@ from PIL import Image
 
 from .images import image_files, load_image
 from .optimize import StylizeResult, stylize
+from .settings import StylizeSettings
 
 __all__ = ["StylizePanel", "png_bytes"]
 
@@ -31,7 +32,8 @@ def _image_options(folder):
 
 class StylizePanel:
     """Pick a content and a style image from two folders, set the style weight, size, steps
-    and optimiser, press Run, and watch the image change every `preview_every` steps.
+    and optimiser, press Run, and watch the image change every `preview_every` steps while a
+    progress bar counts the steps.
 
     ``panel.result`` holds the last `StylizeResult`; other keyword arguments go to `stylize`.
     """
@@ -49,10 +51,14 @@ class StylizePanel:
         self.optimizer = widgets.ToggleButtons(options=["lbfgs", "adam"], description="optimiser")
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.status = widgets.Label("press Run")
-        self.preview = widgets.Image(format="png", width=size)
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
+        # Aligned to the top and scaled as a whole: in an HBox an image would otherwise be
+        # stretched to the height of the controls.
+        self.preview = widgets.Image(format="png", width=size,
+                                     layout=widgets.Layout(align_self="flex-start", object_fit="contain"))
         self.run_button.on_click(lambda _: self.run())
         controls = widgets.VBox([self.content, self.style, self.style_weight, self.size, self.steps, self.optimizer,
-                                 self.run_button, self.status])
+                                 self.run_button, self.progress, self.status])
         self.widget = widgets.HBox([controls, self.preview])
         self.result = None
 
@@ -61,11 +67,15 @@ class StylizePanel:
 
     def _show(self, step, losses, image):
         self.preview.value = png_bytes(image)
+        self.progress.value = min(step, self.progress.max)
         self.status.value = f"step {step}: loss {losses['total']:.4g}"
 
     def run(self) -> StylizeResult | None:
         """Stylise with the current choices, updating the preview as it goes; returns the result."""
         self.run_button.disabled = True
+        self.progress.bar_style = ""
+        self.progress.max = self.steps.value * self.options.get("levels", StylizeSettings.levels)
+        self.progress.value = 0
         try:
             self.preview.value = png_bytes(load_image(self.content.value, max_side=self.size.value))
             self.result = stylize(self.content.value, self.style.value, size=self.size.value, steps=self.steps.value,
@@ -73,9 +83,11 @@ class StylizePanel:
                                   callback=self._show, callback_every=self.preview_every, progress=False,
                                   **self.options)
             self._show(len(self.result.history), self.result.history[-1], self.result.image)
+            self.progress.value, self.progress.bar_style = self.progress.max, "success"  # done, converged or not
             self.status.value += f" (done in {self.result.wall_time:.1f} s{'; ' + self.result.stopped if self.result.stopped else ''})"
         except Exception as e:  # shown in the panel: a button callback has nowhere else to report
             self.status.value = f"error: {e}"
+            self.progress.bar_style = "danger"
         finally:
             self.run_button.disabled = False
         return self.result

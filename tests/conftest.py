@@ -85,3 +85,26 @@ def imagenet():
     from styletransfer.weights import load_weights
 
     load_weights("vgg16"), load_weights("alexnet")
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium driven by Selenium, with every host but this one unreachable, so a
+    page that needs the internet shows it. Skipped, with the reason, where Chromium, its
+    driver or Selenium is missing (`.ci/run` installs Debian's `chromium` and `chromium-driver`)."""
+    import shutil
+
+    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        pytest.skip("needs Chromium and chromedriver (Debian: apt install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1000", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    driver.set_page_load_timeout(120)
+    yield driver
+    driver.quit()

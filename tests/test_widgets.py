@@ -37,9 +37,21 @@ def test_panel_lists_images_and_runs_with_live_preview(folders):
     assert panel.result is not None and len(panel.result.history) == 10
     assert len(shown) >= 1 + 10 // 2  # the content first, then every 2 steps, then the result
     assert panel.status.value.startswith("step 10") and not panel.run_button.disabled
+    assert panel.progress.value == panel.progress.max == 10 and panel.progress.bar_style == "success"
+
+
+def test_panel_progress_counts_every_level_and_fills_when_converged(folders):
+    extractor = FeatureExtractor(list(CONTENT_LAYERS) + list(STYLE_LAYERS), weights=None)
+    seen = []
+    panel = StylizePanel(*folders, size=32, steps=10, preview_every=1, extractor=extractor, levels=2, tol=0.5, window=2)
+    panel.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    panel.run()
+    assert panel.progress.max == 20 and len(panel.result.history) < 20  # converged before the last step
+    assert seen[-1] == 20 and seen[1:-1] == sorted(seen[1:-1]) and panel.progress.bar_style == "success"
 
 
 def test_panel_reports_errors_in_its_status(folders):
     panel = StylizePanel(*folders, size=32, steps=2, weights=None, net="no-such-net")
     panel.run()
     assert panel.status.value.startswith("error:") and panel.result is None
+    assert panel.progress.bar_style == "danger"
