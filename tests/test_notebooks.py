@@ -60,6 +60,13 @@ def test_only_checked_cells_keep_text_outputs(name):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
+def test_every_cell_has_an_id(name):
+    nb = load(name)
+    ids = [cell.get("id") for cell in nb["cells"]]
+    assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5) and all(ids) and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_cells_are_short(name):
     for cell in load(name)["cells"]:
         if cell["cell_type"] == "code":
