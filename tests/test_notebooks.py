@@ -91,3 +91,26 @@ def test_every_paper_a_notebook_links_is_in_the_references():
         text = "\n".join("".join(c["source"]) for c in load(name)["cells"] if c["cell_type"] == "markdown")
         for link in re.findall(r"\]\((https?://[^)\s]+)\)", text):
             assert link in references, f"{name} links {link}, which docs/references.md does not list"
+
+
+SOLVED = sorted(p.stem.removesuffix("_solutions") for p in (REPO / "notebooks" / "solutions").glob("*_solutions.ipynb"))
+
+
+def test_solutions_are_named_after_their_chapters():
+    assert SOLVED and set(SOLVED) <= set(CHAPTERS)
+
+
+@pytest.mark.parametrize("name", SOLVED)
+def test_every_exercise_has_a_worked_solution_that_ends_in_an_assertion(name):
+    exercises = "".join(load(name)["cells"][-1]["source"]).split("## Exercises")[1]
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. ", exercises, re.M)]
+    sections = {}  # exercise number -> the code of its cells
+    for cell in load(f"solutions/{name}_solutions")["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            sections.update({int(n): [] for n in re.findall(r"^## Exercise (\d+):", source, re.M)})
+        elif sections:
+            sections[max(sections)].append(source)
+    assert list(sections) == numbers == list(range(1, len(numbers) + 1))
+    for number, code in sections.items():
+        assert code and re.search(r"^\s*assert ", code[-1], re.M), f"exercise {number} of {name}"
