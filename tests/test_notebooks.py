@@ -103,6 +103,7 @@ def test_solutions_are_named_after_their_chapters():
 @pytest.mark.parametrize("name", SOLVED)
 def test_every_exercise_has_a_worked_solution_that_ends_in_an_assertion(name):
     exercises = "".join(load(name)["cells"][-1]["source"]).split("## Exercises")[1]
+    assert f"`solutions/{name}_solutions.ipynb`" in exercises  # the chapter says where they are
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", exercises, re.M)]
     sections = {}  # exercise number -> the code of its cells
     for cell in load(f"solutions/{name}_solutions")["cells"]:
