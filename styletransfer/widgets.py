@@ -74,7 +74,8 @@ class StylizePanel:
         """Stylise with the current choices, updating the preview as it goes; returns the result."""
         self.run_button.disabled = True
         self.progress.bar_style = ""
-        self.progress.max = self.steps.value * self.options.get("levels", StylizeSettings.levels)
+        self.progress.max = sum(StylizeSettings(steps=self.steps.value,
+                                                levels=self.options.get("levels", StylizeSettings.levels)).step_counts)
         self.progress.value = 0
         try:
             self.preview.value = png_bytes(load_image(self.content.value, max_side=self.size.value))
