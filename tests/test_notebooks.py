@@ -113,3 +113,8 @@ def test_every_exercise_has_a_worked_solution_that_ends_in_an_assertion(name):
     assert list(sections) == numbers == list(range(1, len(numbers) + 1))
     for number, code in sections.items():
         assert code and re.search(r"^\s*assert ", code[-1], re.M), f"exercise {number} of {name}"
+
+
+def test_the_readme_timing_table_lists_every_chapter_in_order():
+    rows = re.findall(r"^\| `(\d\d_\w+)` \| [\d.]+ (?:min|s) \|", (REPO / "README.md").read_text(), re.M)
+    assert rows == CHAPTERS
