@@ -64,14 +64,15 @@ def _ids(path):
     return parser.ids
 
 
-def test_every_chapter_and_the_references_are_pages(book):
+def test_every_chapter_the_references_and_the_course_outline_are_pages(book):
     toc = (REPO / "notebooks" / "_toc.yml").read_text()
     chapters = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert all(f"file: {name}" in toc for name in chapters)
-    for name in chapters + ["index", "references"]:
+    for name in chapters + ["index", "references", "course"]:
         page = (book / f"{name}.html").read_text(encoding="utf-8")
         assert "Traceback" not in page, name
     assert "Gatys" in (book / "references.html").read_text(encoding="utf-8")
+    assert "Learning objectives" in (book / "course.html").read_text(encoding="utf-8")
 
 
 def _wait_for_page(browser):

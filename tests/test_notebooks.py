@@ -115,6 +115,20 @@ def test_every_exercise_has_a_worked_solution_that_ends_in_an_assertion(name):
         assert code and re.search(r"^\s*assert ", code[-1], re.M), f"exercise {number} of {name}"
 
 
-def test_the_readme_timing_table_lists_every_chapter_in_order():
-    rows = re.findall(r"^\| `(\d\d_\w+)` \| [\d.]+ (?:min|s) \|", (REPO / "README.md").read_text(), re.M)
-    assert rows == CHAPTERS
+TIME = r"[\d.]+ (?:min|s)"
+
+
+def timing_table(path):
+    """{chapter: (full mode, fast mode)} from a table whose rows read
+    | `NN_name` | full mode | [peak memory |] fast mode | ..."""
+    rows = re.findall(rf"^\| `(\d\d_\w+)` \| ({TIME}) \|(?: [\d.]+ GiB \|)? ({TIME}) \|", path.read_text(), re.M)
+    assert [name for name, _, _ in rows] == CHAPTERS, f"{path.name} lists every chapter in order"
+    return {name: (full, fast) for name, full, fast in rows}
+
+
+def test_the_measured_times_agree_in_the_readme_the_course_outline_and_each_chapter():
+    readme, course = timing_table(REPO / "README.md"), timing_table(REPO / "docs" / "course.md")
+    assert readme == course
+    for name, (full, fast) in readme.items():
+        first = "".join(load(name)["cells"][0]["source"])
+        assert re.search(rf"Full mode takes about {re.escape(full)} on two CPU cores; fast mode( \([^)]*\))? about {re.escape(fast)}\.", first), name
