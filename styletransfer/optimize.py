@@ -28,8 +28,8 @@ may evaluate the loss more than once), and the two settle on different balances 
 loss's terms, so neither steps nor losses rank them; measures of the results that neither
 optimises do. Against the TensorFlow tutorial's loop on the same network (300 Adam steps;
 chelsea and strokes at 256 px, two CPU cores), L-BFGS reached the loop's style distance
-and LPIPS to the photo after 71 steps, in 0.36 of the loop's time, and Adam with this loss
-had not after 300 (`python benchmarks/stylize.py --choose`, which also chose the stop:
+and LPIPS to the photo after 71 steps, and Adam with this loss had not after 300 (the
+README gives the times; `python benchmarks/stylize.py --choose`, which also chose the stop:
 tol 0.02 over 10 steps ended L-BFGS after 103 and 105 steps on the two pairs measured).
 """
 
