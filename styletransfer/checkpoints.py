@@ -4,6 +4,8 @@
       settings.json     the run's settings; a run resumed here must have the same ones
       checkpoints/      `tf.train.CheckpointManager` checkpoints ckpt-<step>, the last `KEEP` kept
       history.jsonl     one JSON line of losses per step, appended before each checkpoint
+      lock              locked (`fcntl.flock`) while a training writes here, so that a second
+                        one, started by mistake, is refused instead of mixing its steps in
 
 Every variable is saved under a name, never a position: a model's weights by their path
 inside the model ("in_conv/kernel"), an optimiser's state by the weight it belongs to
@@ -16,6 +18,7 @@ names writes the folder; the others save to a temporary folder that is deleted, 
 TensorFlow's multi-worker guide asks (a save takes part in collective operations).
 """
 
+import fcntl
 import json
 import shutil
 import tempfile
@@ -88,6 +91,9 @@ class RunFolder:
     afresh. Raises StyleTransferError, with one line, for a folder of a run with other
     settings, a checkpoint that cannot be read, or a folder written by an earlier version
     (``checkpoint.npz``, weights stored by position: it is refused, never guessed at).
+
+    A writer holds the folder's lock from construction until `close` (or the end of a
+    ``with`` block); another writer into the same folder meanwhile gets StyleTransferError.
     """
 
     def __init__(self, folder, settings: dict, objects: dict, *, writer: bool = True, resume: bool = True):
@@ -104,11 +110,24 @@ class RunFolder:
         if resume and old.exists():
             raise StyleTransferError(f"{old}: a run folder of an earlier version, which stored weights by position; "
                                      "this version cannot resume it safely; train into another folder")
+        self._lock = self._take_lock() if writer else None
         if writer and not resume:
             shutil.rmtree(self.folder / "checkpoints", ignore_errors=True)
             self.history_path.unlink(missing_ok=True)
             (self.folder / "settings.json").unlink(missing_ok=True)
         self.resume = resume
+
+    def _take_lock(self):
+        """Lock the folder for this run until `close`; StyleTransferError if another run holds it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = open(self.folder / "lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise StyleTransferError(f"{self.folder}: another training is writing to this folder; wait for it to end "
+                                     "or train into another folder") from None
+        return lock
 
     def restore(self) -> list:
         """Restore the newest checkpoint, if any; returns the loss history up to its step."""
@@ -173,7 +192,16 @@ class RunFolder:
             self._written = len(history)
         self.manager.save(checkpoint_number=int(self.step.numpy()))
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self) -> None:
-        """Delete a non-writing worker's temporary checkpoints."""
+        """Unlock the folder; delete a non-writing worker's temporary checkpoints."""
+        if self._lock:
+            self._lock.close()  # releases the flock
+            self._lock = None
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)

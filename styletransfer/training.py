@@ -60,40 +60,39 @@ def run_training(trainer, batches: Callable[[int], tf.data.Dataset], run_dir: Pa
     raises StyleTransferError and keeps the last checkpoint.
     """
     writer = strategy.extended.should_checkpoint
-    folder = RunFolder(run_dir, identity, trainer.objects(), writer=writer, resume=resume)
-    history = folder.restore()
-    resumed_from = int(trainer.step.numpy())
+    with RunFolder(run_dir, identity, trainer.objects(), writer=writer, resume=resume) as folder:
+        history = folder.restore()
+        resumed_from = int(trainer.step.numpy())
 
-    @tf.function
-    def distributed_step(*batch):
-        per_replica = strategy.run(trainer.replica_step, args=batch)
-        return {k: strategy.reduce("SUM", v, axis=None) for k, v in per_replica.items()}
+        @tf.function
+        def distributed_step(*batch):
+            per_replica = strategy.run(trainer.replica_step, args=batch)
+            return {k: strategy.reduce("SUM", v, axis=None) for k, v in per_replica.items()}
 
-    dataset = strategy.experimental_distribute_dataset(batches(resumed_from))
-    bar = tqdm(total=steps, initial=resumed_from, disable=not progress or not writer, desc=desc)
-    start = time.perf_counter()
-    try:
-        for batch in dataset:
-            losses = {k: float(v) for k, v in distributed_step(*batch).items()}
-            trainer.step.assign_add(1)
-            step = int(trainer.step.numpy())
-            if not all(map(math.isfinite, losses.values())):
-                raise StyleTransferError(f"the loss became {losses['total']} at step {step}; lower the learning rate "
-                                         f"(the checkpoints in {run_dir} are intact)")
-            history.append({"step": step, "time": time.perf_counter() - start, **losses})
-            bar.update(1)
-            bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
-            if step % checkpoint_every == 0 or step == steps:
-                folder.save(history)
-            if writer and (step % sample_every == 0 or step == steps):
-                trainer.save_samples(Path(run_dir) / "samples" / f"step_{step:06d}.png")
-    except KeyboardInterrupt:
-        folder.save(history)
-        raise
-    finally:
-        bar.close()
-        folder.close()
-    if writer:
-        with atomic_path(model_path) as tmp:
-            model.save(tmp)
+        dataset = strategy.experimental_distribute_dataset(batches(resumed_from))
+        bar = tqdm(total=steps, initial=resumed_from, disable=not progress or not writer, desc=desc)
+        start = time.perf_counter()
+        try:
+            for batch in dataset:
+                losses = {k: float(v) for k, v in distributed_step(*batch).items()}
+                trainer.step.assign_add(1)
+                step = int(trainer.step.numpy())
+                if not all(map(math.isfinite, losses.values())):
+                    raise StyleTransferError(f"the loss became {losses['total']} at step {step}; lower the learning rate "
+                                             f"(the checkpoints in {run_dir} are intact)")
+                history.append({"step": step, "time": time.perf_counter() - start, **losses})
+                bar.update(1)
+                bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
+                if step % checkpoint_every == 0 or step == steps:
+                    folder.save(history)
+                if writer and (step % sample_every == 0 or step == steps):
+                    trainer.save_samples(Path(run_dir) / "samples" / f"step_{step:06d}.png")
+        except KeyboardInterrupt:
+            folder.save(history)
+            raise
+        finally:
+            bar.close()
+        if writer:
+            with atomic_path(model_path) as tmp:
+                model.save(tmp)
     return Run(history, resumed_from, writer)
