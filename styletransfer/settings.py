@@ -158,7 +158,7 @@ class DecoderSettings(_RunSettings):
     style_scale: int = 256
     batch: int = 8
     width: int = 64
-    style_weight: float = 1.0
+    style_weight: float = 3.0
     drawn: float = 0.75
     learning_rate: float = 1e-4
     precision: str = "float32"
