@@ -120,8 +120,9 @@ def test_a_large_photo_is_processed_in_tiles_close_to_one_pass(encoder, decoder)
     assert np.abs(tiled - whole).mean() < 1e-3 and np.abs(tiled - whole).max() < 0.02
 
 
-def numpy_decoder_losses(out, style, target, style_weight):
-    """The training loss of the module docstring, from encoder features as numpy arrays."""
+def numpy_decoder_losses(decoded, out, style_image, style, target, style_weight):
+    """The training loss of the module docstring, from the decoded and style images and their
+    encoder features as numpy arrays."""
     def moments(x):
         return x.mean(axis=(1, 2)), np.sqrt(x.var(axis=(1, 2)) + adain.EPSILON)
 
@@ -129,15 +130,17 @@ def numpy_decoder_losses(out, style, target, style_weight):
         return (x ** 2).reshape(len(x), -1).mean(axis=1)
 
     content = np.mean(per_image(out[adain.ENCODER_LAYER] - target) / per_image(target))
-    style_term = 0.0
+    def relative_error(x, y):
+        (mu_x, sigma_x), (mu_y, sigma_y) = moments(x), moments(y)
+        return np.mean((per_image(mu_x - mu_y) + per_image(sigma_x - sigma_y)) / (per_image(mu_y) + per_image(sigma_y)))
+
+    style_term = adain.COLOUR_WEIGHT * relative_error(decoded, style_image)
     for name in adain.STYLE_LAYERS:
-        (mu_o, sigma_o), (mu_s, sigma_s) = moments(out[name]), moments(style[name])
-        style_term += np.mean((per_image(mu_o - mu_s) + per_image(sigma_o - sigma_s))
-                              / (per_image(mu_s) + per_image(sigma_s)))
+        style_term += relative_error(out[name], style[name])
     return content, style_weight * style_term
 
 
-def test_the_training_loss_is_the_relative_content_error_plus_the_relative_moment_errors(encoder, decoder):
+def test_the_training_loss_is_the_relative_content_error_plus_the_relative_moment_errors_of_pixels_and_layers(encoder, decoder):
     photos = np.stack([smooth_image(20, 32, 40), smooth_image(21, 32, 40)])
     styles = np.stack([smooth_image(22, 32, 40), 0.3 * smooth_image(23, 32, 40)])
     trainer = adain.DecoderTrainer(adain.DecoderSettings(width=4, style_weight=2.5), encoder)
@@ -145,8 +148,9 @@ def test_the_training_loss_is_the_relative_content_error_plus_the_relative_momen
     losses = trainer.losses(tf.constant(photos), tf.constant(styles))
     features = {k: v.numpy() for k, v in encoder(tf.constant(styles)).items()}
     target = numpy_adain(encoder(tf.constant(photos))[adain.ENCODER_LAYER].numpy(), features[adain.ENCODER_LAYER])
-    out = {k: v.numpy() for k, v in encoder(decoder(tf.constant(target))).items()}
-    content, style = numpy_decoder_losses(out, features, target, 2.5)
+    decoded = decoder(tf.constant(target))
+    out = {k: v.numpy() for k, v in encoder(decoded).items()}
+    content, style = numpy_decoder_losses(decoded.numpy(), out, styles, features, target, 2.5)
     np.testing.assert_allclose([float(losses["content"]), float(losses["style"])], [content, style], rtol=1e-3)
 
 
