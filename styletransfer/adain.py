@@ -385,9 +385,10 @@ def stylize_any(content, style, decoder: "Decoder | str | Path", *, alpha: float
 
 @dataclasses.dataclass
 class DecoderResult:
-    """What `train_decoder` returns: the decoder, the loss history, the run folder, the
-    exported model path, the settings, the skipped content files ({path: reason}), the step
-    the run started from and whether this process wrote the run folder."""
+    """What `train_decoder` returns: the decoder (the moving average of its weights, see
+    `DecoderTrainer`), the loss history, the run folder, the exported model path, the
+    settings, the skipped content files ({path: reason}), the step the run started from and
+    whether this process wrote the run folder."""
 
     decoder: Decoder
     history: list
@@ -401,15 +402,36 @@ class DecoderResult:
 
 class DecoderTrainer:
     """The decoder, its optimiser and the per-replica train step, for
-    `training.run_training`; build it inside the strategy's scope."""
+    `training.run_training`; build it inside the strategy's scope.
+
+    The optimiser also keeps an exponential moving average of the decoder's weights (Keras's
+    `use_ema`), a_n = m a_(n-1) + (1 - m) w_n with m = `settings.ema_momentum` and a_1 = w_1,
+    and `averaged()` is the decoder with those weights: the one sampled, saved and returned.
+    Averaging the weights of the last steps (Polyak and Juditsky, 1992,
+    https://doi.org/10.1137/0330046) damps the step-to-step swings of the stylisations.
+    """
 
     def __init__(self, settings: DecoderSettings, encoder: Encoder, samples=None):
         self.settings, self.encoder, self.samples = settings, encoder, samples
         self.decoder = Decoder(settings.width, seed=settings.seed, precision=settings.precision)
         self.decoder.build()
-        self.optimizer = keras.optimizers.Adam(settings.learning_rate)
+        self.average = Decoder(settings.width, seed=settings.seed)
+        self.average.build()
+        self.optimizer = keras.optimizers.Adam(settings.learning_rate, use_ema=True, ema_momentum=settings.ema_momentum)
         self.optimizer.build(self.decoder.trainable_variables)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+
+    def averaged(self) -> Decoder:
+        """The decoder with the moving average of the weights (of the weights as initialised
+        before the first step)."""
+        if int(self.step.numpy()) == 0:
+            self.average.set_weights(self.decoder.get_weights())
+        else:  # writes the averages into the given variables, here the copy's
+            self.optimizer.finalize_variable_values(self.average.trainable_variables)
+        return self.average
+
+    def trained_model(self) -> Decoder:
+        return self.averaged()
 
     def objects(self) -> dict:
         return {"decoder": model_variables(self.decoder),
@@ -439,10 +461,10 @@ class DecoderTrainer:
         return {**{k: v / replicas for k, v in losses.items()}, "total": total}
 
     def save_samples(self, path):
-        """A grid: photos (top row), styles (middle) and the decoder's stylisations (bottom)."""
+        """A grid: photos (top row), styles (middle) and the averaged decoder's stylisations (bottom)."""
         photos, styles = self.samples
         target = adain(self.encoder(photos)[ENCODER_LAYER], self.encoder(styles)[ENCODER_LAYER])
-        out = np.clip(self.decoder(target).numpy(), 0, 1)
+        out = np.clip(self.averaged()(target).numpy(), 0, 1)
         save_image(path, np.concatenate([np.concatenate(list(rows), axis=1) for rows in (photos, styles, out)], axis=0))
 
 
@@ -450,7 +472,8 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
                   scale: int = DecoderSettings.scale, style_scale: int = DecoderSettings.style_scale,
                   batch: int = DecoderSettings.batch, width: int = DecoderSettings.width,
                   style_weight: float = DecoderSettings.style_weight, drawn: float | None = None,
-                  learning_rate: float = DecoderSettings.learning_rate, precision: str = DecoderSettings.precision,
+                  learning_rate: float = DecoderSettings.learning_rate,
+                  ema_momentum: float = DecoderSettings.ema_momentum, precision: str = DecoderSettings.precision,
                   checkpoint_every: int = DecoderSettings.checkpoint_every,
                   sample_every: int = DecoderSettings.sample_every, seed: int = DecoderSettings.seed,
                   resume: bool = True, strategy: tf.distribute.Strategy | None = None, progress: bool = True,
@@ -471,6 +494,8 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
             are crops of `style`. Default `DecoderSettings.drawn` with style images, 1
             without (then it must be 1).
         learning_rate: Adam's step size (the paper's 1e-4).
+        ema_momentum: m of the moving average of the weights that the run saves and returns
+            (see `DecoderTrainer`); 0 keeps the last weights.
         precision: "float32" or "bfloat16": the encoder and decoder compute in bfloat16 (about
             1.5 times as fast on a CPU that has it), the losses and the weights stay float32.
         checkpoint_every, sample_every, seed, resume, strategy, progress: as for
@@ -489,7 +514,8 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
     if drawn is None:
         drawn = DecoderSettings.drawn if style is not None else 1.0
     settings = DecoderSettings(steps=steps, size=size, scale=scale, style_scale=style_scale, batch=batch, width=width,
-                               style_weight=style_weight, drawn=drawn, learning_rate=learning_rate, precision=precision,
+                               style_weight=style_weight, drawn=drawn, learning_rate=learning_rate,
+                               ema_momentum=ema_momentum, precision=precision,
                                checkpoint_every=checkpoint_every, sample_every=sample_every, seed=seed)
     if style is None and drawn < 1:
         raise InputError(f"without style images every style must be drawn: give styles or drawn=1 (got {drawn})")
@@ -515,9 +541,9 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
         trainer = DecoderTrainer(settings, encoder, (sample_photos, sample_styles))
     model_path = run_dir / "decoder.keras"
     run = run_training(trainer, batches, run_dir, identity, steps=steps, checkpoint_every=checkpoint_every,
-                       sample_every=sample_every, strategy=strategy, model=trainer.decoder, model_path=model_path,
+                       sample_every=sample_every, strategy=strategy, model_path=model_path,
                        resume=resume, progress=progress, desc="train decoder")
-    return DecoderResult(trainer.decoder, run.history, run_dir, model_path, settings,
+    return DecoderResult(trainer.averaged(), run.history, run_dir, model_path, settings,
                          {str(p): r for p, r in photos.skipped.items()}, run.resumed_from, run.wrote)
 
 

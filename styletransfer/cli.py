@@ -448,6 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drawn", type=float, help="fraction of style samples drawn afresh by the procedural styles "
                                               f"(default {DecoderSettings.drawn} with --style, 1 without)")
     p.add_argument("--learning-rate", type=float, default=DecoderSettings.learning_rate)
+    p.add_argument("--ema-momentum", type=float, default=DecoderSettings.ema_momentum,
+                   help="momentum of the moving average of the weights that is saved (default %(default)s; 0: the last weights)")
     p.add_argument("--precision", choices=PRECISIONS, default=DecoderSettings.precision,
                    help="bfloat16: compute in bfloat16, about 1.5 times as fast on CPUs that have it (default %(default)s)")
     p.add_argument("--checkpoint-every", type=int, default=DecoderSettings.checkpoint_every)

@@ -113,6 +113,9 @@ class Trainer:
     def save_samples(self, path):
         _save_samples(path, self.generator, self.samples)
 
+    def trained_model(self) -> keras.Model:
+        return self.generator
+
     def generator_losses(self, content_features, fake, fake_scores):
         """The weighted terms of L_G (each a mean over this replica's images)."""
         losses = self.loss(self.extractor.maps(fake), fake, content_features)
@@ -228,7 +231,7 @@ def train_generator(content, style, out, *, steps: int = TrainSettings.steps, si
     model_path = run_dir / "generator.keras"
     run = run_training(trainer, lambda first: training_batches(photos, styles, batch, seed, first, steps), run_dir, identity,
                        steps=steps, checkpoint_every=checkpoint_every, sample_every=sample_every, strategy=strategy,
-                       model=trainer.generator, model_path=model_path, resume=resume, progress=progress)
+                       model_path=model_path, resume=resume, progress=progress)
     return TrainResult(trainer.generator, run.history, run_dir, model_path, settings,
                        {str(p): r for p, r in photos.skipped.items()}, run.resumed_from, run.wrote)
 

@@ -161,6 +161,7 @@ class DecoderSettings(_RunSettings):
     style_weight: float = 3.0
     drawn: float = 0.75
     learning_rate: float = 1e-4
+    ema_momentum: float = 0.999
     precision: str = "float32"
     checkpoint_every: int = 250
     sample_every: int = 500
@@ -171,4 +172,7 @@ class DecoderSettings(_RunSettings):
         checks.number("style_scale", self.style_scale, minimum=MIN_SIZE, integer=True)
         checks.number("style_weight", self.style_weight, minimum=0)
         checks.number("drawn", self.drawn, minimum=0, maximum=1)
+        checks.number("ema_momentum", self.ema_momentum, minimum=0)
+        if self.ema_momentum >= 1:
+            raise InputError(f"ema_momentum must be below 1 (the moving average would never move), got {self.ema_momentum}")
         _choice("precision", self.precision, PRECISIONS)

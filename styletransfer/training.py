@@ -10,6 +10,7 @@ A trainer is any object with
                            {name: loss}, each divided by the number of replicas (so that their
                            sum over the replicas is the mean over the global batch)
     save_samples(path)     writes a picture of what the model does now
+    trained_model()        the network to save at the end (a keras.Model)
 
 The loop is a plain loop over one compiled step, not `keras.Model.fit`: one step may update
 two models with two optimisers in a fixed order; the batches are indexed by the step, so a
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ._tensorflow import keras, tf
+from ._tensorflow import tf
 from ._atomic import atomic_path
 from .checkpoints import RunFolder
 from .errors import StyleTransferError
@@ -47,10 +48,11 @@ class Run:
 
 
 def run_training(trainer, batches: Callable[[int], tf.data.Dataset], run_dir: Path, identity: dict, *, steps: int,
-                 checkpoint_every: int, sample_every: int, strategy: tf.distribute.Strategy, model: keras.Model,
-                 model_path: Path, resume: bool = True, progress: bool = True, desc: str = "train") -> Run:
-    """Train `trainer` (see the module doc) up to `steps`, in `run_dir`, then save `model` (the
-    trained network) to `model_path`, atomically, from the process that writes the run folder.
+                 checkpoint_every: int, sample_every: int, strategy: tf.distribute.Strategy, model_path: Path,
+                 resume: bool = True, progress: bool = True, desc: str = "train") -> Run:
+    """Train `trainer` (see the module doc) up to `steps`, in `run_dir`, then save
+    `trainer.trained_model()` to `model_path`, atomically, from the process that writes the
+    run folder.
 
     `batches(start)` returns the dataset of the batches for steps start .. steps - 1 (each
     element a tuple, the arguments of `replica_step`); `identity` is what a resumed run must
@@ -94,5 +96,5 @@ def run_training(trainer, batches: Callable[[int], tf.data.Dataset], run_dir: Pa
             bar.close()
         if writer:
             with atomic_path(model_path) as tmp:
-                model.save(tmp)
+                trainer.trained_model().save(tmp)
     return Run(history, resumed_from, writer)

@@ -175,6 +175,28 @@ def test_the_training_loss_falls_and_an_interrupted_run_resumes_to_the_same_weig
     assert resumed.resumed_from == 12 and [h["step"] for h in resumed.history] == list(range(1, 31))
     for a, b in zip(whole.decoder.weights, resumed.decoder.weights):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)
+    for a, b in zip(load_decoder(whole.model_path).weights, whole.decoder.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())  # the saved decoder is the one returned: the average
+
+
+def test_the_decoder_returned_is_the_moving_average_of_the_weights(encoder):
+    trainer = adain.DecoderTrainer(adain.DecoderSettings(width=4, ema_momentum=0.6, learning_rate=1e-2), encoder)
+    photos = tf.constant(np.stack([smooth_image(30, 32, 32), smooth_image(31, 32, 32)]))
+    styles = tf.constant(np.stack([smooth_image(32, 32, 32), smooth_image(33, 32, 32)]))
+    initial = trainer.averaged().get_weights()
+    assert all(np.array_equal(a, w) for a, w in zip(initial, trainer.decoder.get_weights()))
+    average = None
+    for _ in range(4):
+        trainer.replica_step(photos, styles)
+        trainer.step.assign_add(1)
+        weights = trainer.decoder.get_weights()
+        average = weights if average is None else [0.6 * a + 0.4 * w for a, w in zip(average, weights)]
+    averaged = trainer.averaged().get_weights()
+    for a, expected in zip(averaged, average):
+        np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-7)
+    assert not all(np.allclose(a, w) for a, w in zip(averaged, weights))  # not merely the last weights
+    with pytest.raises(InputError, match="ema_momentum must be below 1"):
+        adain.DecoderSettings(ema_momentum=1.0)
 
 
 def test_drawn_styles_depend_only_on_the_seed_and_the_step():
