@@ -30,25 +30,31 @@ from _quality import DATA, MEASURES, REFERENCES, held_out_photos, references
 from _timing import PEER, interleaved
 from styletransfer import images, metrics
 from styletransfer._tensorflow import tf
-from styletransfer.adain import Decoder, Encoder, load_decoder, stylize_any
+from styletransfer.adain import Decoder, DecoderTrainer, Encoder, load_decoder, stylize_any
 from styletransfer.checkpoints import model_variables
 from styletransfer.optimize import stylize
+from styletransfer.settings import DecoderSettings
 
 STYLES = sorted((DATA / "held_out_styles").glob("*.jpg"), key=lambda p: p.name != "starry_night.jpg")  # the painting first
 
 
 def decoder_from(path):
-    """A decoder from a ``.keras`` file or from the newest checkpoint of a run folder."""
+    """A decoder from a ``.keras`` file, or from the newest checkpoint of a run folder: the
+    moving average of its weights, or its weights for a run that kept no average."""
     path = Path(path)
     if path.suffix == ".keras":
         return load_decoder(path)
     settings = json.loads((path / "settings.json").read_text())
-    decoder = Decoder(settings["width"])
-    decoder.build()
     latest = tf.train.latest_checkpoint(str(path / "checkpoints"))
-    tf.train.Checkpoint(decoder=model_variables(decoder)).restore(latest).expect_partial()
     print(f"judging {latest}")
-    return decoder
+    if "ema_momentum" not in settings:
+        decoder = Decoder(settings["width"])
+        decoder.build()
+        tf.train.Checkpoint(decoder=model_variables(decoder)).restore(latest).expect_partial()
+        return decoder
+    trainer = DecoderTrainer(DecoderSettings(width=settings["width"], ema_momentum=settings["ema_momentum"]), encoder=None)
+    tf.train.Checkpoint(**trainer.objects()).restore(latest).assert_existing_objects_matched()
+    return trainer.averaged()
 
 
 def peer_any_style():
