@@ -21,24 +21,25 @@ __all__ = ["number", "writable_file", "writable_folder", "not_an_input", "style_
 
 
 def number(name: str, value: float, *, minimum: float | None = None, maximum: float | None = None,
-           integer: bool = False, above: float | None = None) -> float:
+           integer: bool = False, above: float | None = None, below: float | None = None) -> float:
     """`value` if it is a finite number in range, else InputError naming `name`.
 
-    `minimum`/`maximum` are inclusive bounds, `above` an exclusive lower bound; `integer`
+    `minimum`/`maximum` are inclusive bounds, `above`/`below` exclusive ones; `integer`
     requires a whole number (returned as int).
     """
-    allowed = _describe(minimum, maximum, integer, above)
+    allowed = _describe(minimum, maximum, integer, above, below)
     try:
         x = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be {allowed}, got {value!r}") from None
     if not math.isfinite(x) or (integer and x != int(x)) or (minimum is not None and x < minimum) \
-            or (maximum is not None and x > maximum) or (above is not None and x <= above):
+            or (maximum is not None and x > maximum) or (above is not None and x <= above) \
+            or (below is not None and x >= below):
         raise InputError(f"{name} must be {allowed}, got {value}")
     return int(x) if integer else value
 
 
-def _describe(minimum, maximum, integer, above):
+def _describe(minimum, maximum, integer, above, below):
     kind = "a whole number" if integer else "a finite number"
     parts = []
     if above is not None:
@@ -47,6 +48,8 @@ def _describe(minimum, maximum, integer, above):
         parts.append(f"at least {minimum:g}")
     if maximum is not None:
         parts.append(f"at most {maximum:g}")
+    if below is not None:
+        parts.append(f"below {below:g}")
     return kind + (" " + " and ".join(parts) if parts else "")
 
 

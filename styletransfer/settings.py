@@ -172,7 +172,5 @@ class DecoderSettings(_RunSettings):
         checks.number("style_scale", self.style_scale, minimum=MIN_SIZE, integer=True)
         checks.number("style_weight", self.style_weight, minimum=0)
         checks.number("drawn", self.drawn, minimum=0, maximum=1)
-        checks.number("ema_momentum", self.ema_momentum, minimum=0)
-        if self.ema_momentum >= 1:
-            raise InputError(f"ema_momentum must be below 1 (the moving average would never move), got {self.ema_momentum}")
+        checks.number("ema_momentum", self.ema_momentum, minimum=0, below=1)  # at 1 the average would never move
         _choice("precision", self.precision, PRECISIONS)

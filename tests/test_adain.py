@@ -195,7 +195,7 @@ def test_the_decoder_returned_is_the_moving_average_of_the_weights(encoder):
     for a, expected in zip(averaged, average):
         np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-7)
     assert not all(np.allclose(a, w) for a, w in zip(averaged, weights))  # not merely the last weights
-    with pytest.raises(InputError, match="ema_momentum must be below 1"):
+    with pytest.raises(InputError, match="ema_momentum must be a finite number at least 0 and below 1, got 1.0"):
         adain.DecoderSettings(ema_momentum=1.0)
 
 
