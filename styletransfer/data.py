@@ -198,7 +198,8 @@ def drawn_style_batches(styles: list, size: int, batch: int, seed: int, start: i
                         stream: int = STYLE) -> tf.data.Dataset:
     """(batch, size, size, 3) style samples for steps start .. stop - 1 from an unlimited
     supply of styles: sample i is, with probability `drawn`, a new image drawn by
-    `procedural.random_style` (a random family, palette and scale, seeded by (seed, stream,
+    `procedural.random_style` (a random family, scale and palette, the palette's spread uniform
+    in 0.05..1 so that narrow palettes, as in many paintings, come too; seeded by (seed, stream,
     i)), else a crop of one of `styles` as in `style_batches`. `styles` may be empty when
     `drawn` is 1."""
     if not styles and drawn < 1:
@@ -208,7 +209,7 @@ def drawn_style_batches(styles: list, size: int, batch: int, seed: int, start: i
 
     def draw(i):
         rng = np.random.default_rng([seed, stream, int(i)])
-        return random_style(families[rng.integers(len(families))], rng, size)
+        return random_style(families[rng.integers(len(families))], rng, size, spread=rng.uniform(0.05, 1.0))
 
     def sample(i):
         choice_seed, pick_seed, crop_seed = tf.unstack(tf.random.split(_seed(seed, stream, i), 3))

@@ -93,12 +93,18 @@ def stripes(rng: np.random.Generator, side: int = SIDE, palette: Sequence[tuple[
 FAMILIES = {"mosaic": mosaic, "waves": waves, "strokes": strokes, "stripes": stripes}
 
 
-def random_palette(rng: np.random.Generator, n: int) -> tuple[tuple[int, int, int], ...]:
-    """`n` colours drawn uniformly from the RGB cube: a tuple of (r, g, b) tuples in 0..255."""
-    return tuple(tuple(int(v) for v in rng.integers(0, 256, size=3)) for _ in range(n))
+def random_palette(rng: np.random.Generator, n: int, spread: float | None = None) -> tuple[tuple[int, int, int], ...]:
+    """`n` colours drawn uniformly from the RGB cube, or with `spread` in (0, 1] uniformly
+    within +-spread x 255 of a random centre in each channel (clipped): small spreads give the
+    narrow palettes of many paintings. A tuple of (r, g, b) tuples in 0..255."""
+    if spread is None:
+        return tuple(tuple(int(v) for v in rng.integers(0, 256, size=3)) for _ in range(n))
+    centre = rng.integers(0, 256, size=3)
+    colours = np.clip(centre + rng.uniform(-spread * 255, spread * 255, size=(n, 3)), 0, 255).round()
+    return tuple(tuple(int(v) for v in colour) for colour in colours)
 
 
-def random_style(family: str, rng: np.random.Generator, side: int = 128) -> np.ndarray:
+def random_style(family: str, rng: np.random.Generator, side: int = 128, spread: float | None = None) -> np.ndarray:
     """A new image of `family` with a random palette (for a mosaic, random line colour too), its
     shapes 0.6 to 1.6 times their size in the sample style (a side x side window of such a
     texture), and for stripes a random angle: a model cannot tell a family by the colours of
@@ -108,13 +114,13 @@ def random_style(family: str, rng: np.random.Generator, side: int = 128) -> np.n
     scale = rng.uniform(0.6, 1.6)
     area = (side / SIDE / scale) ** 2  # the window's area in sample-sized shapes, relative to the sample
     if family == "mosaic":
-        palette = random_palette(rng, 7)
+        palette = random_palette(rng, 7, spread)
         return mosaic(rng, side, palette[:6], cells=max(4, round(160 * area)), lines=palette[6])
     if family == "waves":
-        return waves(rng, side, random_palette(rng, 3), scale=scale)
+        return waves(rng, side, random_palette(rng, 3, spread), scale=scale)
     if family == "strokes":
-        return strokes(rng, side, random_palette(rng, 6), count=max(50, round(6000 * area)), scale=scale)
-    return stripes(rng, side, random_palette(rng, 4), scale=scale, angle=rng.uniform(0, 180))
+        return strokes(rng, side, random_palette(rng, 6, spread), count=max(50, round(6000 * area)), scale=scale)
+    return stripes(rng, side, random_palette(rng, 4, spread), scale=scale, angle=rng.uniform(0, 180))
 
 
 def style_collection(per_family: int, side: int = 128, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:

@@ -26,3 +26,16 @@ def test_style_collection_draws_new_images_of_every_family():
     assert not any(np.array_equal(a, b) for a, b in zip(images, other))
     with pytest.raises(InputError, match="family"):
         procedural.random_style("cubism", np.random.default_rng(0))
+
+
+def test_a_palette_with_a_spread_keeps_its_colours_within_it_of_one_centre():
+    rng = np.random.default_rng(3)
+    for spread in (0.05, 0.3, 1.0):
+        palette = np.array(procedural.random_palette(rng, 50, spread))
+        assert palette.shape == (50, 3) and palette.min() >= 0 and palette.max() <= 255
+        assert (np.ptp(palette, axis=0) <= 2 * spread * 255 + 1).all()   # all within +-spread x 255 of one centre
+    wide = np.array(procedural.random_palette(np.random.default_rng(0), 200))
+    narrow = np.array(procedural.random_palette(np.random.default_rng(0), 200, 0.05))
+    assert np.std(narrow, axis=0).max() < 0.2 * np.std(wide, axis=0).min()
+    style = procedural.random_style("stripes", np.random.default_rng(1), 64, spread=0.05)
+    assert np.ptp(style.reshape(-1, 3), axis=0).max() <= 2 * 0.05 * 255 / 255 + 1 / 255
