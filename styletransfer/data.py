@@ -38,6 +38,7 @@ __all__ = ["TrainingPhotos", "training_batches", "content_batches", "style_batch
 
 CACHE_BYTES = 512 * 2**20  # scaled photos kept in memory when they all fit
 ZOOM = 1.25  # photos are scaled to a random shorter side between scale / ZOOM and scale * ZOOM
+PALETTE_SPREAD = (0.05, 1.0)  # drawn styles' palette spread (procedural.random_palette), uniform in this range
 
 # Streams of random numbers drawn from one seed: content crops, style crops, sample-grid photos.
 CONTENT, STYLE, SAMPLES = 0, 1, 2
@@ -199,7 +200,7 @@ def drawn_style_batches(styles: list, size: int, batch: int, seed: int, start: i
     """(batch, size, size, 3) style samples for steps start .. stop - 1 from an unlimited
     supply of styles: sample i is, with probability `drawn`, a new image drawn by
     `procedural.random_style` (a random family, scale and palette, the palette's spread uniform
-    in 0.05..1 so that narrow palettes, as in many paintings, come too; seeded by (seed, stream,
+    in PALETTE_SPREAD so that narrow palettes, as in many paintings, come too; seeded by (seed, stream,
     i)), else a crop of one of `styles` as in `style_batches`. `styles` may be empty when
     `drawn` is 1."""
     if not styles and drawn < 1:
@@ -209,7 +210,7 @@ def drawn_style_batches(styles: list, size: int, batch: int, seed: int, start: i
 
     def draw(i):
         rng = np.random.default_rng([seed, stream, int(i)])
-        return random_style(families[rng.integers(len(families))], rng, size, spread=rng.uniform(0.05, 1.0))
+        return random_style(families[rng.integers(len(families))], rng, size, spread=rng.uniform(*PALETTE_SPREAD))
 
     def sample(i):
         choice_seed, pick_seed, crop_seed = tf.unstack(tf.random.split(_seed(seed, stream, i), 3))
