@@ -80,8 +80,8 @@ from .settings import DecoderSettings
 from .tiling import apply_tiled, tiles
 from .training import run_training
 
-__all__ = ["adain", "channel_moments", "Decoder", "load_decoder", "Encoder", "stylize_any", "train_decoder",
-           "DecoderResult", "DecoderTrainer", "ENCODER_LAYER", "STYLE_LAYERS", "COLOUR_WEIGHT", "EPSILON"]
+__all__ = ["adain", "channel_moments", "moment_error", "Decoder", "load_decoder", "Encoder", "stylize_any",
+           "train_decoder", "DecoderResult", "DecoderTrainer", "ENCODER_LAYER", "STYLE_LAYERS", "COLOUR_WEIGHT", "EPSILON"]
 
 ENCODER_LAYER = "block4_conv1"  # relu4_1
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")  # relu1_1 .. relu4_1
@@ -123,9 +123,13 @@ def _mean_square(x, axis):
     return tf.reduce_mean(tf.square(tf.cast(x, tf.float32)), axis=axis)
 
 
-def _moment_error(x, y):
-    """E of the module docstring, averaged over the batch: the relative error of x's channel
-    means and standard deviations against y's."""
+def moment_error(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+    """E_i of the module docstring, averaged over the batch: the relative error of the channel
+    means and standard deviations of x (B, H, W, C) against those of y (B, h, w, C),
+
+        (|mu(x) - mu(y)|^2 + |sigma(x) - sigma(y)|^2) / (|mu(y)|^2 + |sigma(y)|^2)
+
+    with |.|^2 the mean square over the channels. 0 when the statistics match."""
     (mu_x, sigma_x), (mu_y, sigma_y) = channel_moments(x), channel_moments(y)
     error = _mean_square(mu_x - mu_y, [1, 2, 3]) + _mean_square(sigma_x - sigma_y, [1, 2, 3])
     return tf.reduce_mean(error / (_mean_square(mu_y, [1, 2, 3]) + _mean_square(sigma_y, [1, 2, 3])))
@@ -446,9 +450,9 @@ class DecoderTrainer:
         out = self.encoder(decoded)
         content_loss = tf.reduce_mean(_mean_square(out[ENCODER_LAYER] - target, [1, 2, 3])
                                       / _mean_square(target, [1, 2, 3]))
-        style_loss = COLOUR_WEIGHT * _moment_error(decoded, tf.cast(style, tf.float32))
+        style_loss = COLOUR_WEIGHT * moment_error(decoded, tf.cast(style, tf.float32))
         for name in STYLE_LAYERS:
-            style_loss += _moment_error(out[name], style_features[name])
+            style_loss += moment_error(out[name], style_features[name])
         return {"content": content_loss, "style": self.settings.style_weight * style_loss}
 
     def replica_step(self, content, style):

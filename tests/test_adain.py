@@ -64,6 +64,16 @@ def test_masked_moments_are_those_of_the_masked_positions(rng):
     np.testing.assert_allclose(sigma, np.sqrt(inside.var(axis=0) + adain.EPSILON), atol=1e-5)
 
 
+def test_moment_error_ignores_positions_and_scale(rng):
+    x = rng.normal(1.0, 2.0, size=(2, 5, 6, 3)).astype(np.float32)
+    y = rng.gamma(2.0, size=(2, 4, 4, 3)).astype(np.float32)
+    shuffled = x.reshape(2, 30, 3)[:, rng.permutation(30)].reshape(2, 5, 6, 3)
+    assert float(adain.moment_error(tf.constant(shuffled), tf.constant(x))) < 1e-6
+    error = float(adain.moment_error(tf.constant(x), tf.constant(y)))
+    assert error > 0.1
+    np.testing.assert_allclose(float(adain.moment_error(tf.constant(10 * x), tf.constant(10 * y))), error, rtol=1e-3)
+
+
 @pytest.mark.parametrize("shape", [(16, 16), (37, 53), (64, 40)])
 def test_any_photo_size_gives_a_result_of_its_size(encoder, decoder, shape):
     out = stylize_any(smooth_image(0, *shape), smooth_image(1, 40, 40), decoder, encoder=encoder)
