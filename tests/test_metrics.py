@@ -208,14 +208,16 @@ def test_style_distance_is_seeded_and_uses_the_levels_that_fit():
 @pytest.mark.network
 @pytest.mark.parametrize("net", ["vgg", "alex"])
 def test_lpips_in_tiles_equals_lpips_in_one_pass(rng, monkeypatch, net):
-    noise = ndimage.gaussian_filter(rng.uniform(size=(360, 420, 3)), (3, 3, 0))
+    noise = ndimage.gaussian_filter(rng.uniform(size=(464, 480, 3)), (3, 3, 0))
     a = np.clip(0.5 + 3 * (noise - 0.5), 0, 1).astype(np.float32)
     b = np.clip(a + 0.1 * rng.standard_normal(a.shape), 0, 1).astype(np.float32)
     whole = float(metrics.lpips(a, b, net))
-    monkeypatch.setattr(lpips_module, "LPIPS_TILE", 320)  # cores of 64 px: 6 x 7 tiles
-    assert len(lpips_module._tile_spans(360, 320, 128)) * len(lpips_module._tile_spans(420, 320, 128)) == 42
+    monkeypatch.setattr(lpips_module, "LPIPS_TILE", 448)  # cores of 192 px: 3 x 3 tiles
+    assert [len(lpips_module._tile_spans(n, 448, 128)) for n in (464, 480)] == [3, 3]
     np.testing.assert_allclose(float(metrics.lpips(a, b, net)), whole, rtol=1e-5)
-    monkeypatch.setattr(lpips_module, "LPIPS_MARGIN", 32)  # too little context: the tiles no longer agree
+    monkeypatch.setattr(lpips_module, "LPIPS_TILE", 256)  # the same cores with too little context:
+    monkeypatch.setattr(lpips_module, "LPIPS_MARGIN", 32)  # the tiles no longer agree
+    assert [len(lpips_module._tile_spans(n, 256, 32)) for n in (464, 480)] == [3, 3]
     assert abs(float(metrics.lpips(a, b, net)) - whole) > 1e-4
 
 
