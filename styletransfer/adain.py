@@ -480,7 +480,8 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
                   ema_momentum: float = DecoderSettings.ema_momentum, precision: str = DecoderSettings.precision,
                   checkpoint_every: int = DecoderSettings.checkpoint_every,
                   sample_every: int = DecoderSettings.sample_every, seed: int = DecoderSettings.seed,
-                  resume: bool = True, strategy: tf.distribute.Strategy | None = None, progress: bool = True,
+                  init: str | Path | Decoder | None = None, resume: bool = True,
+                  strategy: tf.distribute.Strategy | None = None, progress: bool = True,
                   extractor: FeatureExtractor | None = None) -> DecoderResult:
     """Train an AdaIN `Decoder` for all styles; returns a `DecoderResult`.
 
@@ -502,6 +503,9 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
             (see `DecoderTrainer`); 0 keeps the last weights.
         precision: "float32" or "bfloat16": the encoder and decoder compute in bfloat16 (about
             1.5 times as fast on a CPU that has it), the losses and the weights stay float32.
+        init: start from a trained decoder (a ``.keras`` path or a `Decoder` of the same
+            width) instead of random weights, for example to go on training with other styles;
+            the optimiser starts afresh.
         checkpoint_every, sample_every, seed, resume, strategy, progress: as for
             `gan.train_generator`.
         extractor: the encoder's network (default: ImageNet VGG16 with `STYLE_LAYERS`).
@@ -529,10 +533,16 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
     if size % GRID:
         raise InputError(f"size must be a multiple of {GRID} (the encoder pools three times), got {size}")
     run_dir = checks.writable_folder(out)
+    start = load_decoder(init) if isinstance(init, (str, Path)) else init
+    if start is not None and start.width != width:
+        raise InputError(f"the init decoder has width {start.width}, this run {width}: give a decoder of the same "
+                         f"width or change --width")
     photos = TrainingPhotos(content, size, scale)
     styles = [] if style is None else style_images(style, size, style_scale)
     identity = {**settings.must_match(), "content": [str(Path(c).resolve()) for c in _as_list_of_paths(content)],
                 "style": None if style is None else [_source_identity(s) for s in _as_list_of_paths(style)]}
+    if init is not None:  # only then, so that runs made before `init` existed still resume
+        identity["init"] = str(Path(init).resolve()) if isinstance(init, (str, Path)) else "model"
 
     def batches(first):
         return tf.data.Dataset.zip(content_batches(photos, batch, seed, first, steps),
@@ -543,6 +553,10 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
     with strategy.scope():
         encoder = Encoder(extractor, precision=precision)
         trainer = DecoderTrainer(settings, encoder, (sample_photos, sample_styles))
+        if start is not None:
+            theirs = model_variables(start)
+            for name, variable in model_variables(trainer.decoder).items():
+                variable.assign(theirs[name])
     model_path = run_dir / "decoder.keras"
     run = run_training(trainer, batches, run_dir, identity, steps=steps, checkpoint_every=checkpoint_every,
                        sample_every=sample_every, strategy=strategy, model_path=model_path,

@@ -128,7 +128,7 @@ def model_file(path: str | Path) -> Path:
     if not path.exists():
         raise InputError(f"{path}: no such model file")
     if not path.is_file():
-        raise InputError(f"{path}: is not a file; give a generator.keras file")
+        raise InputError(f"{path}: is not a file; give a saved model (.keras) file")
     if not zipfile.is_zipfile(path):
         raise InputError(f"{path}: not a saved model (a .keras file is a zip archive; this is not one)")
     return path

@@ -285,6 +285,8 @@ def _check_train_decoder(args):
     for source in [*args.content, *(args.style or [])]:
         if not Path(source).is_dir():
             images.check_file(source)
+    if args.init:
+        checks.model_file(args.init)
     settings = _decoder_settings(args)
     if not args.style and settings.drawn < 1:
         raise InputError("without --style every style must be drawn: give --style images or --drawn 1")
@@ -295,7 +297,8 @@ def _train_decoder(args):
     from .adain import train_decoder
 
     _stop_like_ctrl_c()
-    result = train_decoder(args.content, args.style or None, args.out, resume=not args.no_resume, strategy=_strategy(args.strategy),
+    result = train_decoder(args.content, args.style or None, args.out, init=args.init, resume=not args.no_resume,
+                           strategy=_strategy(args.strategy),
                            **dataclasses.asdict(_decoder_settings(args)))
     _report(result)
 
@@ -436,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--content", required=True, nargs="+", help="folder(s) of content photos, or photo files")
     p.add_argument("--style", nargs="+", help="style images or a folder of them (default: drawn styles only)")
     p.add_argument("--out", required=True, help="run folder: checkpoints/, samples/, decoder.keras (resumed if present)")
+    p.add_argument("--init", metavar="MODEL", help="start from this trained decoder.keras instead of random weights")
     p.add_argument("--steps", type=int, default=DecoderSettings.steps)
     p.add_argument("--size", type=int, default=DecoderSettings.size, help="training crop size in px (default %(default)s)")
     p.add_argument("--scale", type=int, default=DecoderSettings.scale,

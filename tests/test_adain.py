@@ -189,6 +189,21 @@ def test_the_training_loss_falls_and_an_interrupted_run_resumes_to_the_same_weig
         np.testing.assert_array_equal(a.numpy(), b.numpy())  # the saved decoder is the one returned: the average
 
 
+def test_a_run_can_start_from_a_trained_decoder(photos, encoder, tmp_path):
+    source = Decoder(width=4, seed=7)
+    source.build()
+    # A learning rate so small that one Adam step (about lr per weight) leaves the copy visible.
+    tuned = train_decoder(photos, None, tmp_path / "tuned", steps=1, learning_rate=1e-9, init=source,
+                          extractor=encoder.extractor, **TINY)
+    for a, b in zip(tuned.decoder.weights, source.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+    fresh = train_decoder(photos, None, tmp_path / "fresh", steps=1, learning_rate=1e-9, extractor=encoder.extractor, **TINY)
+    assert not np.allclose(fresh.decoder.weights[0].numpy(), source.weights[0].numpy(), atol=1e-3)
+    with pytest.raises(InputError, match="the init decoder has width 4, this run 8") as info:
+        train_decoder(photos, None, tmp_path / "wide", steps=1, init=source, extractor=encoder.extractor, **{**TINY, "width": 8})
+    assert "\n" not in str(info.value) and not (tmp_path / "wide").exists()
+
+
 def test_the_decoder_returned_is_the_moving_average_of_the_weights(encoder):
     trainer = adain.DecoderTrainer(adain.DecoderSettings(width=4, ema_momentum=0.6, learning_rate=1e-2), encoder)
     photos = tf.constant(np.stack([smooth_image(30, 32, 32), smooth_image(31, 32, 32)]))

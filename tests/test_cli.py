@@ -237,6 +237,12 @@ def test_anystyle_stylises_a_photo_and_a_folder_and_train_decoder_trains_one(tmp
     assert main(["train-decoder", "--content", str(photos), "--out", str(tmp_path / "run"), "--steps", "2", "--size", "32",
                  "--batch", "2", "--width", "4"]) == 0
     assert "wrote" in capsys.readouterr().out and load_decoder(tmp_path / "run" / "decoder.keras").width == 4
+    assert main(["train-decoder", "--content", str(photos), "--out", str(tmp_path / "run2"), "--steps", "1", "--size", "32",
+                 "--batch", "2", "--width", "4", "--init", str(tmp_path / "run" / "decoder.keras")]) == 0
+    capsys.readouterr()
+    assert main(["train-decoder", "--content", str(photos), "--out", str(tmp_path / "run3"), "--init",
+                 str(tmp_path / "missing.keras")]) == 1 and not (tmp_path / "run3").exists()
+    assert capsys.readouterr().err.strip().endswith("missing.keras: no such model file")
 
 
 @pytest.mark.slow
