@@ -69,7 +69,7 @@ import numpy as np
 
 from ._tensorflow import keras, tf
 from . import checks, colors
-from .checkpoints import load_model_file, model_variables, optimizer_variables
+from .checkpoints import copy_model_variables, load_model_file, model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, drawn_style_batches, shorter_side, style_images
 from .errors import InputError
 from .features import FeatureExtractor, compute_policy
@@ -554,9 +554,7 @@ def train_decoder(content, style, out, *, steps: int = DecoderSettings.steps, si
         encoder = Encoder(extractor, precision=precision)
         trainer = DecoderTrainer(settings, encoder, (sample_photos, sample_styles))
         if start is not None:
-            theirs = model_variables(start)
-            for name, variable in model_variables(trainer.decoder).items():
-                variable.assign(theirs[name])
+            copy_model_variables(start, trainer.decoder)
     model_path = run_dir / "decoder.keras"
     run = run_training(trainer, batches, run_dir, identity, steps=steps, checkpoint_every=checkpoint_every,
                        sample_every=sample_every, strategy=strategy, model_path=model_path,

@@ -52,6 +52,13 @@ def model_variables(model: keras.Model) -> dict:
     return named
 
 
+def copy_model_variables(source: keras.Model, target: keras.Model) -> None:
+    """Assign every weight of `source` to the weight of `target` with the same path inside the model."""
+    theirs = model_variables(source)
+    for name, variable in model_variables(target).items():
+        variable.assign(theirs[name])
+
+
 def optimizer_variables(optimizer: keras.optimizers.Optimizer, model: keras.Model) -> dict:
     """{name: tf.Variable} of an optimiser's state for `model`. Keras names each slot
     "<weight path with _ for />_<slot>" (`Optimizer.add_variable_from_reference`); it is

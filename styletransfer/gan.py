@@ -35,7 +35,7 @@ import numpy as np
 from ._tensorflow import keras, tf
 from . import checks, optimize
 from .adversarial import PatchDiscriminator, discriminator_loss, generator_adversarial_loss
-from .checkpoints import model_variables, optimizer_variables
+from .checkpoints import copy_model_variables, model_variables, optimizer_variables
 from .data import SAMPLES, TrainingPhotos, content_batches, style_images, training_batches
 from .errors import InputError
 from .features import FeatureExtractor
@@ -241,9 +241,7 @@ def copy_weights(source: Generator, target: Generator) -> None:
     inside the model). Raises InputError, with one line, unless the two generators have the
     same architecture (width, residual blocks, kernel size)."""
     _check_fits(source, target.width, target.res_blocks, target.kernel)
-    theirs = model_variables(source)
-    for name, variable in model_variables(target).items():
-        variable.assign(theirs[name])
+    copy_model_variables(source, target)
 
 
 def _check_fits(source, width, res_blocks, kernel=9):
