@@ -88,6 +88,16 @@ def held_out():
     save(image, out / "raccoon.jpg")
 
 
+def unpack_debian_package(package, folder):
+    """Fetch a Debian package (`name` or `name=version`) into `folder` with `apt-get download`,
+    without installing it, and unpack its files there; returns the folder they are in."""
+    subprocess.run(["apt-get", "download", package], cwd=folder, check=True)
+    name = package.split("=")[0]
+    root = folder / name
+    subprocess.run(["dpkg-deb", "-x", str(next(folder.glob(f"{name}_*.deb"))), str(root)], check=True)
+    return root
+
+
 def held_out_styles():
     """Style images no bundled model trains on, for judging any-style transfer on unseen styles:
     Van Gogh's The Starry Night from Debian's opencv-doc (its black frame cropped away) and
@@ -104,9 +114,8 @@ def held_out_styles():
                     image = Image.open(f).convert("RGB")
                     image.thumbnail((SIDE, SIDE), Image.LANCZOS)
                     save(image, out / f"{name}.jpg")
-        subprocess.run(["apt-get", "download", "opencv-doc"], cwd=tmp, check=True)
-        subprocess.run(["dpkg-deb", "-x", str(next(tmp.glob("opencv-doc_*.deb"))), str(tmp / "x")], check=True)
-        image = Image.open(tmp / "x/usr/share/doc/opencv-doc/examples/data/starry_night.jpg").convert("RGB")
+        root = unpack_debian_package("opencv-doc", tmp)
+        image = Image.open(root / "usr/share/doc/opencv-doc/examples/data/starry_night.jpg").convert("RGB")
         image = image.crop((16, 16, image.width - 16, image.height - 16))  # the scan's black frame
         image.thumbnail((SIDE, SIDE), Image.LANCZOS)
         save(image, out / "starry_night.jpg")
@@ -197,9 +206,8 @@ def paintings():
     out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        subprocess.run(["apt-get", "download", PAINTINGS_PACKAGE], cwd=tmp, check=True)
-        subprocess.run(["dpkg-deb", "-x", str(next(tmp.glob("gcompris-qt-data_*.deb"))), str(tmp / "x")], check=True)
-        files = read_qt_resources(tmp / "x/usr/share/gcompris-qt/rcc/paintings.rcc")
+        root = unpack_debian_package(PAINTINGS_PACKAGE, tmp)
+        files = read_qt_resources(root / "usr/share/gcompris-qt/rcc/paintings.rcc")
     boards = sorted(int(m.group(1)) for path in files if (m := re.search(r"board/board(\d+)_0\.qml$", path)))
     for number in boards:
         if number in LEFT_OUT:
