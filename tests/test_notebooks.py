@@ -16,7 +16,8 @@ CHAPTERS = [
     "05_style_and_similarity",
     "06_optimization_stylization",
     "07_gan_generator",
-    "08_evaluation_and_outlook",
+    "08_any_style",
+    "09_evaluation_and_outlook",
 ]
 MARKER = "# NBVAL_CHECK_OUTPUT"
 
