@@ -53,9 +53,14 @@ def similarity_figure():
                                      title="Gram distance, styles x contents (lower = closer)"), "similarity")
 
 
+def held_out_photos():
+    """The two photos no bundled model trained on: the raccoon (512 px) and the cat (384 px)."""
+    return [images.load_image(DATA / "held_out" / "raccoon.jpg"), images.load_image(DATA / "contents" / "chelsea.jpg")]
+
+
 def generator_figure():
     """Each bundled generator (a row: its style, then its results) on the held-out photos."""
-    photos = [images.load_image(DATA / "held_out" / "raccoon.jpg"), images.load_image(DATA / "contents" / "chelsea.jpg")]
+    photos = held_out_photos()
     cells, titles = [], []
     for path in sorted((DATA / "generators").glob("*.keras")):
         generator = load_generator(path)
@@ -66,7 +71,7 @@ def generator_figure():
 
 def anystyle_figure():
     """The bundled AdaIN decoder (a row per held-out style: the style, then its results) on the held-out photos."""
-    photos = [images.load_image(DATA / "held_out" / "raccoon.jpg"), images.load_image(DATA / "contents" / "chelsea.jpg")]
+    photos = held_out_photos()
     decoder, encoder = load_decoder(DATA / "decoders" / "adain.keras"), Encoder()
     cells, titles = [], []
     for path in sorted((DATA / "held_out_styles").glob("*.jpg"), key=lambda p: p.name != "starry_night.jpg"):
