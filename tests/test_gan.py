@@ -113,8 +113,10 @@ single = train_generator(photos, style, out + "/single", **options)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
 mirrored = train_generator(photos, style, out + "/mirrored", strategy=strategy, **options)
-diff = max(float(np.abs(a.numpy() - b.numpy()).max()) for a, b in zip(single.generator.weights, mirrored.generator.weights))
-print("DIFF", diff, "LOSSES", single.history[0]["total"], mirrored.history[0]["total"])
+diff = np.concatenate([np.abs(a.numpy() - b.numpy()).ravel()
+                       for a, b in zip(single.generator.weights, mirrored.generator.weights)])
+losses = [[row["total"] for row in run.history] for run in (single, mirrored)]
+print("DIFF", np.quantile(diff, 0.9), diff.max(), "LOSSES", *losses[0], *losses[1])
 """
 
 
@@ -122,18 +124,24 @@ print("DIFF", diff, "LOSSES", single.history[0]["total"], mirrored.history[0]["t
 def test_mirrored_strategy_matches_a_single_device(photos, tmp_path):
     """Two logical CPUs need a fresh process: TensorFlow fixes its devices when it starts.
 
-    The first step's losses (same initial weights, same batch) agree to float rounding.
-    Adam divides each gradient by its running RMS, so rounding differences in near-zero
-    gradient components can move a weight by a fraction of the learning rate (1e-3); hence
-    the weight tolerance of half of it."""
+    The first step's losses (same initial weights, same batch) agree to float rounding, the
+    next steps' nearly. Adam divides each gradient by its running RMS, so a rounding
+    difference in a near-zero gradient component can move that weight by up to about the
+    learning rate (1e-3) a step: a few weights may differ by that much (one CPU measured
+    6.7e-4 after the three steps), but 90% of them agree to within a tenth of it (4e-5
+    there). Training on half the batch instead differs by more than that in most weights (90th
+    percentile 2.2e-3 in the same test)."""
     save_image(tmp_path / "style.png", smooth_image(9, 48, 48))
     done = subprocess.run([sys.executable, "-c", MIRRORED, str(photos), str(tmp_path / "style.png"), str(tmp_path)],
                           capture_output=True, text=True, cwd=REPO, timeout=600)
     line = next((l for l in done.stdout.splitlines() if l.startswith("DIFF")), None)
     assert line, done.stderr[-2000:]
-    _, diff, _, single, mirrored = line.split()
-    assert float(diff) < 5e-4
-    assert float(single) == pytest.approx(float(mirrored), rel=1e-5)
+    fields = line.split()  # DIFF <90th percentile> <largest> LOSSES <3 single> <3 mirrored>
+    diff_90, diff_max, losses = float(fields[1]), float(fields[2]), [float(f) for f in fields[4:]]
+    single, mirrored = losses[:3], losses[3:]
+    assert diff_90 < 1e-4 and diff_max < 3e-3
+    assert single[0] == pytest.approx(mirrored[0], rel=1e-5)
+    assert single[1:] == pytest.approx(mirrored[1:], rel=1e-3)
 
 
 def _free_ports(n):
