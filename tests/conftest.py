@@ -1,5 +1,4 @@
 import os
-import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -40,24 +39,6 @@ def pytest_runtest_call(item):
         return (yield)
     except WeightsError as e:
         pytest.skip(f"needs the ImageNet weights, which cannot be had here: {e}")
-
-
-def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist (`--dist=loadfile` in pyproject.toml) runs the files of the suite in two
-    processes, each file's tests in one of them, in order: a notebook's cells share its
-    kernel. The chapters and the book test are one unit here, in that order (the book test is
-    collected last: notebooks/conftest.py), so that the book finds nbval's runs of the
-    chapters in its own process."""
-    if config.getvalue("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling
-
-    class ChaptersThenBook(LoadFileScheduling):
-        def _split_scope(self, nodeid):
-            file = super()._split_scope(nodeid)
-            return "chapters" if file == "tests/test_book.py" or re.fullmatch(r"notebooks/[^/]+\.ipynb", file) else file
-
-    return ChaptersThenBook(config, log)
 
 
 @pytest.fixture
