@@ -123,16 +123,20 @@ TIMING_COLUMNS = ("full mode", "full mode, slower CPU", "fast mode")
 def timing_table(path):
     """{chapter: (full mode, full mode on the slower CPU, fast mode)} from the table whose header
     starts with `| notebook | full mode |`, read by its column names."""
+    def cells(line):
+        return [cell.strip() for cell in line.strip("|").split("|")]
+
     lines = path.read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("| notebook | full mode |"))
-    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    start = next((i for i, line in enumerate(lines) if line.startswith("| notebook | full mode |")), None)
+    assert start is not None, f"{path.name} has no table of notebook times"
+    header = cells(lines[start])
     columns = [header.index(name) for name in TIMING_COLUMNS]
     table = {}
     for line in lines[start + 2:]:
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if not (match := re.fullmatch(r"`(\d\d_\w+)`", cells[0])):
+        row = cells(line)
+        if not (match := re.fullmatch(r"`(\d\d_\w+)`", row[0])):
             break
-        times = tuple(cells[c] for c in columns)
+        times = tuple(row[c] for c in columns)
         assert all(re.fullmatch(TIME, t) for t in times), f"{path.name}: {line}"
         table[match[1]] = times
     assert list(table) == CHAPTERS, f"{path.name} lists every chapter in order"
